@@ -1,0 +1,1 @@
+"""Execution engines: `local` runs the pipeline on this machine."""

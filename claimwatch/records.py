@@ -1,0 +1,198 @@
+"""Typed records exchanged between pipeline stages (ingest -> analyse -> stance -> track -> store).
+
+Every stage takes and returns these dataclasses; nothing passes raw dicts between stages.
+`to_dict()` gives the JSON shape used by the CLI's ``--json`` output and the REST API.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+StanceLabel = Literal["agree", "disagree", "discuss", "unrelated"]
+STANCE_LABELS: tuple[StanceLabel, ...] = ("agree", "disagree", "discuss", "unrelated")
+QuoteKind = Literal["direct", "indirect", "mixed"]
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert dataclass field values into JSON-friendly values."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+class Record:
+    """Mixin giving every record a JSON-ready dict view."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as a JSON-serialisable dict."""
+        result = _jsonable(self)
+        assert isinstance(result, dict)
+        return result
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_for_hash(text: str) -> str:
+    """Collapse whitespace and case so trivial re-formatting hashes the same."""
+    return _WS.sub(" ", text).strip().lower()
+
+
+def content_hash(text: str) -> str:
+    """Stable SHA-256 of an article's normalised text (the idempotency key)."""
+    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Article(Record):
+    """A cleaned news article with its metadata, as produced by ingest."""
+
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    url: str | None = None
+    origin: str = ""  # where it came from: file path (+ line/row), feed or URL
+    language: str | None = None
+    id: int | None = None  # assigned by the store
+    duplicate_of: int | None = None  # near-duplicate (syndicated copy) of this article id
+    version: int = 1
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the normalised text; identical texts are stored once."""
+        return content_hash(self.text)
+
+
+@dataclass
+class Entity(Record):
+    """A named entity span in an article."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass
+class Sentence(Record):
+    """A sentence with its character offsets in the article text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Attribution(Record):
+    """Who said what: one attributed statement in an article."""
+
+    source: str
+    cue: str
+    content: str
+    kind: QuoteKind = "indirect"
+    hedged: bool = False
+    denial: bool = False
+    confirmation: bool = False
+    channel: str | None = None
+    source_start: int = -1
+    source_end: int = -1
+    cue_start: int = -1
+    cue_end: int = -1
+    content_start: int = -1
+    content_end: int = -1
+    sentence_index: int = -1
+    resolved_from: str | None = None  # the pronoun this source was resolved from, if any
+
+
+@dataclass
+class CheckworthyClaim(Record):
+    """A check-worthy sentence found in an article, linked to its attribution if any."""
+
+    text: str
+    score: float
+    start: int
+    end: int
+    attribution_index: int | None = None
+
+
+@dataclass
+class Analysis(Record):
+    """Everything `analyze` finds in one article."""
+
+    text: str
+    sentences: list[Sentence] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    attributions: list[Attribution] = field(default_factory=list)
+    claims: list[CheckworthyClaim] = field(default_factory=list)
+
+
+@dataclass
+class Claim(Record):
+    """A tracked claim (e.g. a rumour headline)."""
+
+    text: str
+    id: int | None = None
+    created: datetime | None = None
+    origin: str = "manual"
+
+
+@dataclass
+class Evidence(Record):
+    """A sentence of an article that supports a stance decision."""
+
+    text: str
+    score: float
+    start: int = -1
+    end: int = -1
+
+
+@dataclass
+class StanceResult(Record):
+    """The stance of one article towards one claim, with its evidence."""
+
+    label: StanceLabel
+    probabilities: dict[str, float]
+    evidence: list[Evidence] = field(default_factory=list)
+    claim_id: int | None = None
+    article_id: int | None = None
+    model_version: str = ""
+
+
+@dataclass
+class IngestFailure(Record):
+    """An item that could not be ingested, with a message a user can act on."""
+
+    origin: str
+    reason: str
+
+
+@dataclass
+class IngestReport(Record):
+    """Outcome of one ingest batch."""
+
+    ingested: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)  # exact re-ingests (already stored)
+    near_duplicates: list[tuple[int, int]] = field(default_factory=list)  # (new id, original id)
+    new_versions: list[int] = field(default_factory=list)
+    failed: list[IngestFailure] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One human line: counts of ingested / duplicates / failed."""
+        return (
+            f"ingested {len(self.ingested)} / duplicates {len(self.duplicates)} "
+            f"/ syndicated copies {len(self.near_duplicates)} / new versions {len(self.new_versions)} "
+            f"/ failed {len(self.failed)}"
+        )

@@ -1,0 +1,104 @@
+"""SQLAlchemy 2 schema: articles and their versions, claims, attributions, stance results."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, for timestamps."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of all tables."""
+
+
+class ArticleRow(Base):
+    """An article; `text` is its current version, older versions live in `article_versions`."""
+
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str | None] = mapped_column(String(2048), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(512), index=True)
+    author: Mapped[str | None] = mapped_column(String(512))
+    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    origin: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    analysed_version: Mapped[int | None] = mapped_column(Integer)
+
+    versions: Mapped[list[ArticleVersionRow]] = relationship(back_populates="article", order_by="ArticleVersionRow.version")
+    attributions: Mapped[list[AttributionRow]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="AttributionRow.id"
+    )
+
+
+class ArticleVersionRow(Base):
+    """Every text an article has had (a re-fetched URL whose text changed adds a version)."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    article: Mapped[ArticleRow] = relationship(back_populates="versions")
+
+
+class ClaimRow(Base):
+    """A tracked claim."""
+
+    __tablename__ = "claims"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str] = mapped_column(String(64), default="manual")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AttributionRow(Base):
+    """An attributed statement found in an article version."""
+
+    __tablename__ = "attributions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[str] = mapped_column(Text)
+    cue: Mapped[str] = mapped_column(String(256))
+    content: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    hedged: Mapped[bool] = mapped_column(default=False)
+    denial: Mapped[bool] = mapped_column(default=False)
+    confirmation: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[str | None] = mapped_column(Text)
+    offsets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    article: Mapped[ArticleRow] = relationship(back_populates="attributions")
+
+
+class StanceRow(Base):
+    """The stance of an article (at a version) towards a claim."""
+
+    __tablename__ = "stance_results"
+    __table_args__ = (UniqueConstraint("claim_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    article_version: Mapped[int] = mapped_column(Integer, default=1)
+    label: Mapped[str] = mapped_column(String(16), index=True)
+    probabilities: Mapped[dict[str, float]] = mapped_column(JSON)
+    evidence: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    model_version: Mapped[str] = mapped_column(String(128))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
