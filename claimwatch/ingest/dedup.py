@@ -43,7 +43,8 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float = 0.8, num_perm: int = 128) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        # Candidates are verified with the estimated Jaccard below, so favour recall (few missed copies).
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.1, 0.9))
         self._sigs: dict[int, MinHash] = {}
 
     def add(self, article_id: int, sig: MinHash) -> None:

@@ -1,0 +1,171 @@
+"""The stance model: features (features.py) + a LightGBM classifier, shipped inside the package.
+
+`StanceModel.load()` reads the committed artifact; `train()` rebuilds it reproducibly from FNC-1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from claimwatch.errors import ModelError
+from claimwatch.nlp.embed import Embedder, get_embedder
+from claimwatch.records import STANCE_LABELS, Evidence, StanceResult
+from claimwatch.stance.features import FEATURE_NAMES, BodyRep, ClaimRep, body_reps, claim_reps, pair_features
+
+MODEL_FILE = "stance.lgb"
+META_FILE = "meta.json"
+SEED = 13
+PARAMS: dict[str, Any] = {
+    "objective": "multiclass",
+    "num_class": 4,
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "seed": SEED,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 2,
+    "verbose": -1,
+}
+ROUNDS = 600
+# Class weights: rarer classes count more, but not fully balanced (full balancing costs too many
+# unrelated/discuss errors for the FNC score); exponent chosen on topic-disjoint folds.
+BALANCE_POWER = 0.5
+
+
+def class_weights(labels: np.ndarray, power: float = BALANCE_POWER) -> np.ndarray:
+    """Per-row weights ~ (1 / class frequency) ** power, normalised to mean 1."""
+    counts = np.bincount(labels, minlength=len(STANCE_LABELS)).astype(float)
+    per_class = (counts.sum() / np.maximum(counts, 1)) ** power
+    w = per_class[labels]
+    return w / w.mean()
+
+
+def default_model_dir() -> Path:
+    """Directory of the artifact committed inside the package."""
+    return Path(str(resources.files("claimwatch.stance").joinpath("model")))
+
+
+@dataclass
+class Featurised:
+    """Feature rows for a set of (claim, body) pairs, with per-pair sentence similarities."""
+
+    X: np.ndarray
+    sims: list[np.ndarray] = field(default_factory=list)
+
+
+def featurise(
+    claims: Sequence[ClaimRep], bodies: Sequence[BodyRep], pairs: Sequence[tuple[int, int]]
+) -> Featurised:
+    """Feature matrix for (claim index, body index) pairs."""
+    X = np.zeros((len(pairs), len(FEATURE_NAMES)), dtype=np.float32)
+    sims = []
+    for row, (ci, bi) in enumerate(pairs):
+        X[row], s = pair_features(claims[ci], bodies[bi])
+        sims.append(s)
+    return Featurised(X=X, sims=sims)
+
+
+class StanceModel:
+    """Predicts agree / disagree / discuss / unrelated for (claim, article text) pairs, with evidence."""
+
+    def __init__(self, booster: lgb.Booster, meta: dict[str, Any], embedder: Embedder | None = None) -> None:
+        self.booster = booster
+        self.meta = meta
+        self.embedder = embedder or get_embedder()
+        self.version = meta.get("version", "unknown")
+
+    @classmethod
+    def load(cls, model_dir: Path | None = None) -> "StanceModel":
+        """Load the artifact (default: the one shipped in the package)."""
+        model_dir = model_dir or default_model_dir()
+        model_path, meta_path = model_dir / MODEL_FILE, model_dir / META_FILE
+        if not model_path.is_file() or not meta_path.is_file():
+            raise ModelError(f"no stance model in {model_dir}; run `claimwatch train stance` to build one")
+        meta = json.loads(meta_path.read_text("utf-8"))
+        if meta.get("features") != FEATURE_NAMES:
+            raise ModelError(f"stance model in {model_dir} was trained on other features; retrain with `claimwatch train stance`")
+        booster = lgb.Booster(model_str=model_path.read_text("utf-8"))
+        return cls(booster, meta)
+
+    def save(self, model_dir: Path) -> None:
+        """Write the booster and its metadata."""
+        model_dir.mkdir(parents=True, exist_ok=True)
+        (model_dir / MODEL_FILE).write_text(self.booster.model_to_string(), encoding="utf-8")
+        (model_dir / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n", encoding="utf-8")
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities in STANCE_LABELS order."""
+        return np.asarray(self.booster.predict(X, num_threads=2))
+
+    def predict_pairs(
+        self, claims: Sequence[str], bodies: Sequence[str], pairs: Sequence[tuple[int, int]], evidence: int = 3
+    ) -> list[StanceResult]:
+        """Stance for each (claim index, body index) pair; bodies and claims are featurised once each."""
+        c_reps = claim_reps(list(claims), self.embedder)
+        b_reps = body_reps(list(bodies), self.embedder)
+        feats = featurise(c_reps, b_reps, pairs)
+        proba = self.predict_proba(feats.X) if len(pairs) else np.zeros((0, 4))
+        results = []
+        for (_, bi), p, sims in zip(pairs, proba, feats.sims, strict=True):
+            label = STANCE_LABELS[int(np.argmax(p))]
+            sentences = b_reps[bi].sentences
+            top = np.argsort(-sims)[:evidence]
+            results.append(
+                StanceResult(
+                    label=label,
+                    probabilities={lab: round(float(v), 4) for lab, v in zip(STANCE_LABELS, p, strict=True)},
+                    evidence=[
+                        Evidence(text=sentences[i].text, score=round(float(sims[i]), 4), start=sentences[i].start, end=sentences[i].end)
+                        for i in top
+                    ],
+                    model_version=self.version,
+                )
+            )
+        return results
+
+    def predict(self, claim: str, bodies: Sequence[str], evidence: int = 3) -> list[StanceResult]:
+        """Stance of each body towards one claim."""
+        return self.predict_pairs([claim], bodies, [(0, i) for i in range(len(bodies))], evidence)
+
+
+def dataset_features(
+    claims: list[str], bodies: list[str], pairs: list[tuple[int, int]], embedder: Embedder, cache_dir: Path | None = None
+) -> np.ndarray:
+    """Feature matrix for a whole data set, cached on disk by content hash (training and benchmarks rerun often)."""
+    key = hashlib.sha256(json.dumps([claims, bodies, pairs, FEATURE_NAMES, embedder.version]).encode()).hexdigest()[:20]
+    path = cache_dir / f"stance-features-{key}.npy" if cache_dir else None
+    if path and path.is_file():
+        return np.load(path)
+    X = featurise(claim_reps(claims, embedder), body_reps(bodies, embedder), pairs).X
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, X)
+    return X
+
+
+def fit(X: np.ndarray, y: np.ndarray, rounds: int = ROUNDS, power: float = BALANCE_POWER) -> lgb.Booster:
+    """Train the LightGBM classifier with fixed seeds and class weights."""
+    ds = lgb.Dataset(X, label=y, weight=class_weights(y, power), feature_name=FEATURE_NAMES, free_raw_data=False)
+    return lgb.train(PARAMS, ds, num_boost_round=rounds)
+
+
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Run fn and return (result, seconds)."""
+    t = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - t
