@@ -47,8 +47,13 @@ def _print_json(data: Any) -> None:
 def _progress(total: int, label: str) -> Iterator[Progress]:
     """A Rich progress bar on stderr (stdout stays clean for --json)."""
     bar = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     )
     with bar:
         bar.add_task(label, total=total)
@@ -110,7 +115,13 @@ def articles_list(
         return
     table = Table("id", "outlet", "published", "title", "copy of")
     for a in items:
-        table.add_row(str(a.id), a.outlet or "", a.published.date().isoformat() if a.published else "", _short(a.title or a.text, 70), str(a.duplicate_of or ""))
+        table.add_row(
+            str(a.id),
+            a.outlet or "",
+            a.published.date().isoformat() if a.published else "",
+            _short(a.title or a.text, 70),
+            str(a.duplicate_of or ""),
+        )
     out.print(table)
 
 
@@ -131,9 +142,15 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
         )
         return
     out.print(f"[bold]#{article.id} {article.title or '(no title)'}[/bold]", highlight=False)
-    meta = [f"outlet: {article.outlet}" if article.outlet else "", f"author: {article.author}" if article.author else "",
-            f"date: {article.published.isoformat()}" if article.published else "", f"url: {article.url}" if article.url else "",
-            f"origin: {article.origin}", f"version {article.version}", f"syndicated copy of #{article.duplicate_of}" if article.duplicate_of else ""]
+    meta = [
+        f"outlet: {article.outlet}" if article.outlet else "",
+        f"author: {article.author}" if article.author else "",
+        f"date: {article.published.isoformat()}" if article.published else "",
+        f"url: {article.url}" if article.url else "",
+        f"origin: {article.origin}",
+        f"version {article.version}",
+        f"syndicated copy of #{article.duplicate_of}" if article.duplicate_of else "",
+    ]
     out.print(" | ".join(m for m in meta if m), highlight=False)
     out.print()
     out.print(article.text, highlight=False)
@@ -198,7 +215,8 @@ def claims_show(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> No
 def main() -> None:
     """Entry point: run the app, turning our errors into one red line and exit code 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising here
+        sys.exit(code if isinstance(code, int) else 0)
     except ClaimwatchError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(1)
@@ -216,3 +234,130 @@ def main() -> None:
         raise
 
 
+# -- stance -----------------------------------------------------------------------------------
+
+
+@app.command()
+def stance(
+    files: Annotated[list[str], typer.Argument(help="Article files or URLs (any format `ingest` reads).")],
+    claim: Annotated[str, typer.Option("--claim", help="The claim (e.g. a headline).")],
+    evidence: Annotated[int, typer.Option(help="Evidence sentences per article.")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stance of each article towards a claim, with class probabilities and evidence sentences."""
+    from claimwatch.ingest import iter_sources
+    from claimwatch.records import IngestFailure
+    from claimwatch.stance import StanceModel
+
+    settings = _settings(None)
+    items = list(iter_sources(files, settings))
+    articles = [i for i in items if not isinstance(i, IngestFailure)]
+    failed = [i for i in items if isinstance(i, IngestFailure)]
+    results = StanceModel.load().predict(claim, [a.text for a in articles], evidence=evidence) if articles else []
+    if as_json:
+        _print_json(
+            {
+                "claim": claim,
+                "results": [{"origin": a.origin, "title": a.title} | r.to_dict() for a, r in zip(articles, results, strict=True)],
+                "failed": [f.to_dict() for f in failed],
+            }
+        )
+    else:
+        for a, r in zip(articles, results, strict=True):
+            probs = " ".join(f"{k} {v:.2f}" for k, v in r.probabilities.items())
+            out.print(f"[bold]{r.label}[/bold]  {a.title or a.origin}  ({probs})", highlight=False)
+            for e in r.evidence:
+                out.print(f"   {e.score:.2f}  {_short(e.text, 150)}", highlight=False)
+        for f in failed:
+            err.print(f"[red]failed[/red] {f.origin}: {f.reason}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+FNC_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fnc1"
+
+
+@train_app.command("stance")
+def train_stance_cmd(
+    bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV.")] = FNC_DIR / "train_bodies.csv",
+    stances: Annotated[Path, typer.Option(help="FNC-1 stances CSV.")] = FNC_DIR / "train_stances.csv",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output directory (default: the package's model dir).")] = None,
+    cache: Annotated[Path | None, typer.Option(help="Embedding cache directory (speeds up re-training).")] = None,
+    no_cv: Annotated[bool, typer.Option("--no-cv", help="Skip the cross-validation figures.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the stance model reproducibly (fixed seeds) and write the artifact with its metrics."""
+    from claimwatch.stance.model import default_model_dir
+    from claimwatch.stance.train import train_stance
+
+    meta = train_stance(
+        bodies, stances, out_dir or default_model_dir(), cache, cross_validate=not no_cv, log=lambda m: err.print(m, highlight=False)
+    )
+    if as_json:
+        _print_json({k: meta[k] for k in ("version", "training_data", "metrics", "seconds")})
+    else:
+        for name, figures in meta["metrics"].items():
+            out.print(f"{name}: FNC {figures['fnc_score']}  macro-F1 {figures['macro_f1']}  F1 {figures['f1']}", highlight=False)
+        out.print(f"training took {meta['seconds']['total']} s", highlight=False)
+
+
+@bench_app.command("stance")
+def bench_stance_cmd(
+    bodies: Annotated[Path, typer.Option(help="FNC-1-layout bodies CSV.")] = FNC_DIR / "train_bodies.csv",
+    stances: Annotated[Path, typer.Option(help="FNC-1-layout stances CSV.")] = FNC_DIR / "train_stances.csv",
+    holdout: Annotated[bool, typer.Option(help="Only the shipped model's held-out topics (use with the FNC-1 training files).")] = False,
+    model_dir: Annotated[Path | None, typer.Option("--model", help="Model directory (default: shipped model).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the stance model on FNC-1-layout files: FNC score, macro-F1, per-class F1, confusion, pairs/s."""
+    from claimwatch.stance import StanceModel
+    from claimwatch.stance.train import bench_stance
+
+    report = bench_stance(bodies, stances, StanceModel.load(model_dir), holdout=holdout)
+    if as_json:
+        _print_json(report)
+        return
+    out.print(f"{report['pairs']} pairs ({report['subset']}), model {report['model_version']}", highlight=False)
+    out.print(f"FNC score {report['fnc_score']} %   macro-F1 {report['macro_f1']}   accuracy {report['accuracy']}", highlight=False)
+    out.print("F1 " + "  ".join(f"{k} {v:.3f}" for k, v in report["f1"].items()), highlight=False)
+    table = Table("gold \\ predicted", *report["confusion"].keys())
+    for gold, row in report["confusion"].items():
+        table.add_row(gold, *(str(v) for v in row.values()))
+    out.print(table)
+    out.print(f"{report['pairs_per_second']} pairs/s end to end ({report['seconds']} s)", highlight=False)
+
+
+# -- demo -------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    db: Annotated[str | None, typer.Option("--db", help="Keep the demo database here (default: a temporary file).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the whole pipeline on the bundled sample and show, per claim, the articles about it."""
+    from claimwatch.demo.run import run_demo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env(db=db or str(Path(tmp) / "demo.db"))
+        with err.status("running the demo pipeline (ingest, claims, stance)…"):
+            result = run_demo(settings)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"[bold]claimwatch demo[/bold]: {result['ingest']['summary']}", highlight=False)
+    for claim in result["claims"]:
+        out.print(f"\n[bold cyan]Claim #{claim['id']}[/bold cyan] {claim['text']}", highlight=False)
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(claim["stance_counts"].items()))
+        out.print(f"  stances: {counts or 'no related articles'}", highlight=False)
+        for row in claim["articles"]:
+            gold = f" [dim](FNC-1 gold: {row['gold_stance']})[/dim]" if row["gold_stance"] else ""
+            title = row["title"] or _short(row["evidence"][0]["text"] if row["evidence"] else row["origin"], 70)
+            out.print(
+                f"  #{row['article_id']:<3} [bold]{row['stance']:<9}[/bold] {row['probabilities'][row['stance']]:.2f}  {_short(title, 70)}{gold}",
+                highlight=False,
+            )
+            if row["evidence"]:
+                out.print(f"        evidence: “{_short(row['evidence'][0]['text'], 110)}”", highlight=False)
+    if db:
+        out.print(f"\nDatabase kept at {db}: try `claimwatch articles list --db {db}`.", highlight=False)

@@ -22,7 +22,7 @@ class Settings:
     api_token: str = ""
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Settings":
+    def from_env(cls, **overrides: object) -> Settings:
         """Defaults, then CLAIMWATCH_<FIELD> environment variables, then explicit overrides."""
         values: dict[str, object] = {}
         for f in fields(cls):

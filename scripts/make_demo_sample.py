@@ -29,8 +29,10 @@ CSMONITOR_CLAIM = "Iran's supreme leader approved military cooperation with the 
 def main() -> int:
     """Write sample.jsonl, claims.json and the CSMonitor article into claimwatch/demo/."""
     fnc = SHARED / "fnc1"
-    bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(open(fnc / "train_bodies.csv", encoding="utf-8"))}
-    stances = list(csv.DictReader(open(fnc / "train_stances.csv", encoding="utf-8")))
+    with open(fnc / "train_bodies.csv", encoding="utf-8", newline="") as f:
+        bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
+    with open(fnc / "train_stances.csv", encoding="utf-8", newline="") as f:
+        stances = list(csv.DictReader(f))
     used: set[str] = set()
     articles, claims = [], []
     for claim in CLAIMS:

@@ -8,6 +8,7 @@ from claimwatch.ingest import expand_sources, read_source
 from claimwatch.ingest.sources import make_client
 from claimwatch.records import Article, IngestFailure, IngestReport
 from claimwatch.settings import Settings
+from claimwatch.stance import StanceModel
 from claimwatch.store import Store
 
 Progress = Callable[[str], None]
@@ -40,3 +41,31 @@ def ingest(
     if batch:
         store.add_articles(batch, report)
     return report
+
+
+def match(store: Store, model: StanceModel, on_pair: Progress | None = None) -> int:
+    """Score every (claim, article) pair not yet scored at the article's current version; returns pairs scored.
+
+    Incremental: new articles, new claims and re-versioned articles are the only new work.
+    Syndicated copies are scored too (they are cheap and keep each outlet's stance explicit).
+    """
+    done = store.scored_pairs()
+    claims = store.list_claims()
+    articles = [store.get_article(i) for i in store.all_article_ids()]
+    todo = [(ci, ai) for ai, a in enumerate(articles) for ci, c in enumerate(claims) if (c.id, a.id, a.version) not in done]
+    if not todo:
+        return 0
+    # Featurise only the claims and articles that take part in new pairs.
+    c_idx = sorted({ci for ci, _ in todo})
+    a_idx = sorted({ai for _, ai in todo})
+    c_pos = {ci: n for n, ci in enumerate(c_idx)}
+    a_pos = {ai: n for n, ai in enumerate(a_idx)}
+    results = model.predict_pairs(
+        [claims[i].text for i in c_idx], [articles[i].text for i in a_idx], [(c_pos[ci], a_pos[ai]) for ci, ai in todo]
+    )
+    for (ci, ai), r in zip(todo, results, strict=True):
+        r.claim_id, r.article_id = claims[ci].id, articles[ai].id
+    store.save_stances(results, versions={a.id: a.version for a in articles if a.id is not None})
+    if on_pair:
+        on_pair(f"{len(todo)} pairs")
+    return len(todo)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -129,9 +129,7 @@ def clean_text(text: str, *, detect_title: bool = True) -> CleanResult:
     return CleanResult(text="\n\n".join(kept), title=title, removed=removed)
 
 
-_CAPTION_HINTS = re.compile(
-    r"\b(picture|photo|photograph|image|pictured|file photo|seen here|poses|released by)\b", re.IGNORECASE
-)
+_CAPTION_HINTS = re.compile(r"\b(picture|photo|photograph|image|pictured|file photo|seen here|poses|released by)\b", re.IGNORECASE)
 
 
 def _looks_like_caption_after_credit(para: str) -> bool:

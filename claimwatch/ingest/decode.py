@@ -11,8 +11,51 @@ _WORD = re.compile(r"[A-Za-z']+")
 
 # A small closed-class list: function words occur in any English prose, whatever the topic.
 _ENGLISH_FUNCTION_WORDS = frozenset(
-    "the of and to a in is that for it on was with as by be at this from have are or an not "
-    "but has had were which their they he she his her its been would will said who also more".split()
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "a",
+        "in",
+        "is",
+        "that",
+        "for",
+        "it",
+        "on",
+        "was",
+        "with",
+        "as",
+        "by",
+        "be",
+        "at",
+        "this",
+        "from",
+        "have",
+        "are",
+        "or",
+        "an",
+        "not",
+        "but",
+        "has",
+        "had",
+        "were",
+        "which",
+        "their",
+        "they",
+        "he",
+        "she",
+        "his",
+        "her",
+        "its",
+        "been",
+        "would",
+        "will",
+        "said",
+        "who",
+        "also",
+        "more",
+    ]
 )
 
 

@@ -82,7 +82,7 @@ def article_from_html(origin: str, html: str | bytes, settings: Settings, url: s
         )
     except Exception as exc:  # trafilatura/lxml raise many types on broken markup
         raise InputError(origin, f"malformed HTML: {exc}") from None
-    if doc is None or not getattr(doc, "text", None):
+    if doc is None or isinstance(doc, dict) or not doc.text:
         raise InputError(origin, "no article text found in the HTML page")
     page_url = url or getattr(doc, "url", None)
     return finish_article(

@@ -75,6 +75,33 @@ class Embedder:
         return result
 
 
+class CachedEmbedder(Embedder):
+    """Embedder with a persistent text -> vector cache (training and benchmarks re-embed the same bodies)."""
+
+    def __init__(self, cache_file: Path, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.cache_file = cache_file
+        self._cache: dict[str, np.ndarray] = {}
+        if cache_file.is_file():
+            with np.load(cache_file) as data:
+                self._cache = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts, computing only those not cached, and persist the cache."""
+        keys = [self._key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}.items())
+        if missing:
+            vectors = super().encode([t for _, t in missing])
+            self._cache.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(self.cache_file, keys=np.array(list(self._cache)), vectors=np.stack(list(self._cache.values())))
+        return np.stack([self._cache[k] for k in keys]) if texts else np.zeros((0, DIM), dtype=np.float32)
+
+
 @lru_cache(maxsize=1)
 def get_embedder() -> Embedder:
     """Process-wide embedder (loading the graph takes ~0.3 s)."""

@@ -22,11 +22,88 @@ from claimwatch.records import Sentence
 MAX_SENTENCES = 60  # long bodies: the lead carries the claim; caps cost per body
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
-    "a an the of and or to in on at for by with from as is are was were be been being it its this that these those "
-    "has have had do does did will would can could may might shall should he she they we you i his her their our your "
-    "them him me us not no but if then than so such into over after before about up down out off new says said".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "shall",
+        "should",
+        "he",
+        "she",
+        "they",
+        "we",
+        "you",
+        "i",
+        "his",
+        "her",
+        "their",
+        "our",
+        "your",
+        "them",
+        "him",
+        "me",
+        "us",
+        "not",
+        "no",
+        "but",
+        "if",
+        "then",
+        "than",
+        "so",
+        "such",
+        "into",
+        "over",
+        "after",
+        "before",
+        "about",
+        "up",
+        "down",
+        "out",
+        "off",
+        "new",
+        "says",
+        "said",
+    ]
 )
-CUES = ("refute", "hedge", "support", "negation", "report")
+CUES = ("refute", "hedge", "support", "negation", "report", "debunk")
+_REFUTE, _DEBUNK = CUES.index("refute"), CUES.index("debunk")
 
 
 @lru_cache(maxsize=1)
@@ -140,6 +217,7 @@ FEATURE_NAMES: list[str] = (
     + [f"lead_{c}" for c in CUES]
     + [f"claim_{c}" for c in CUES]
     + ["claim_question", "neg_mismatch", "log_words", "n_sentences", "claim_len"]
+    + ["debunk_body_x_claim_asserts", "debunk_body_x_claim_debunks", "debunk_top3_x_claim_asserts", "refute_best_x_claim_asserts"]
 )
 
 
@@ -159,6 +237,7 @@ def pair_features(claim: ClaimRep, body: BodyRep) -> tuple[np.ndarray, np.ndarra
     neg_claim = claim.cues[CUES.index("negation")] + claim.cues[CUES.index("refute")] > 0
     neg_best = body.cues[best, CUES.index("negation")] + body.cues[best, CUES.index("refute")] > 0
     body_text_words = body.all_words
+    claim_debunks = float(claim.cues[_DEBUNK] > 0 or claim.cues[_REFUTE] > 0)
     feats = np.concatenate(
         [
             [
@@ -187,6 +266,14 @@ def pair_features(claim: ClaimRep, body: BodyRep) -> tuple[np.ndarray, np.ndarra
             body.cues[:3].sum(axis=0),
             claim.cues,
             [float(claim.question), float(neg_claim != neg_best), np.log1p(body.n_words), float(n), float(len(claim.words))],
+            # Disagreement is a polarity mismatch: a debunking body against an asserting claim
+            # (a debunking claim and a debunking body agree). Explicit products help the trees.
+            [
+                body_rate[_DEBUNK] * (not claim_debunks),
+                body_rate[_DEBUNK] * claim_debunks,
+                top3_cues[_DEBUNK] * (not claim_debunks),
+                (body.cues[best, _REFUTE] + body.cues[best, _DEBUNK]) * (not neg_claim),
+            ],
         ]
     ).astype(np.float32)
     return feats, sims

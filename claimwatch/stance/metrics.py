@@ -23,7 +23,7 @@ def fnc_score(gold: Sequence[str], pred: Sequence[str]) -> float:
 
 def evaluate(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
     """All FNC-1 figures in one dict: fnc_score, macro_f1, f1 per class, confusion (gold -> predicted counts)."""
-    confusion = {g: {p: 0 for p in STANCE_LABELS} for g in STANCE_LABELS}
+    confusion: dict[str, dict[str, int]] = {g: {p: 0 for p in STANCE_LABELS} for g in STANCE_LABELS}
     for g, p in zip(gold, pred, strict=True):
         confusion[g][p] += 1
     f1 = {}

@@ -68,7 +68,7 @@ def attribution_from_row(row: AttributionRow) -> Attribution:
         denial=row.denial,
         confirmation=row.confirmation,
         channel=row.channel,
-        **{k: int(v) for k, v in (row.offsets or {}).items()},
+        **{k: int(v) for k, v in (row.offsets or {}).items()},  # type: ignore[arg-type]
     )
 
 
@@ -95,7 +95,9 @@ class Store:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             Base.metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open database {settings.db}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+            raise StoreError(
+                f"cannot open database {settings.db}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
+            ) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._index: NearDuplicateIndex | None = None
 
@@ -103,7 +105,7 @@ class Store:
         """Release connections."""
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -123,6 +125,7 @@ class Store:
                 select(ArticleRow.id, ArticleRow.minhash).where(ArticleRow.duplicate_of.is_(None), ArticleRow.minhash.is_not(None))
             )
             for article_id, sig in rows:
+                assert sig is not None  # filtered in the query
                 index.add(article_id, from_bytes(sig, self.settings.minhash_permutations))
             self._index = index
         return self._index
@@ -143,9 +146,7 @@ class Store:
                         continue
                     sig = minhash(article.text, self.settings.minhash_permutations)
                     if article.url:
-                        same_url = session.scalar(
-                            select(ArticleRow).where(ArticleRow.url == article.url).order_by(ArticleRow.id).limit(1)
-                        )
+                        same_url = session.scalar(select(ArticleRow).where(ArticleRow.url == article.url).order_by(ArticleRow.id).limit(1))
                         if same_url is not None:
                             self._add_version(session, same_url, article, h, sig)
                             report.new_versions.append(same_url.id)
@@ -177,7 +178,9 @@ class Store:
                 session.flush()
         except SQLAlchemyError as exc:
             self._index = None  # the index may hold ids of the rolled-back batch
-            raise StoreError(f"cannot write to {self.settings.db}: {exc.__class__.__name__}; the batch was rolled back, nothing stored was changed") from None
+            raise StoreError(
+                f"cannot write to {self.settings.db}: {exc.__class__.__name__}; the batch was rolled back, nothing stored was changed"
+            ) from None
         return report
 
     def _add_version(self, session: Session, row: ArticleRow, article: Article, h: str, sig: Any) -> None:
@@ -201,7 +204,9 @@ class Store:
     def article_versions(self, article_id: int) -> list[dict[str, Any]]:
         """Version history of an article (version number, date, hash)."""
         with self.session() as session:
-            rows = session.scalars(select(ArticleVersionRow).where(ArticleVersionRow.article_id == article_id).order_by(ArticleVersionRow.version))
+            rows = session.scalars(
+                select(ArticleVersionRow).where(ArticleVersionRow.article_id == article_id).order_by(ArticleVersionRow.version)
+            )
             return [{"version": r.version, "fetched_at": r.fetched_at.isoformat(), "content_hash": r.content_hash} for r in rows]
 
     def list_articles(self, limit: int = 50, offset: int = 0, outlet: str | None = None) -> list[Article]:
@@ -335,4 +340,3 @@ class Store:
         with self.session() as session:
             rows = session.execute(select(StanceRow.claim_id, StanceRow.article_id, StanceRow.article_version))
             return {(c, a, v) for c, a, v in rows}
-

@@ -89,7 +89,9 @@ def test_bad_files_each_get_a_clear_reason(tmp_path: Path, settings: Settings) -
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
     (tmp_path / "latin1.txt").write_bytes(("Caf\xe9 story. " * 20).encode("latin-1"))
-    (tmp_path / "french.txt").write_text("Titre de l'article\n\n" + "Le conseil municipal a adopté le budget mardi après un long débat. " * 5, "utf-8")
+    (tmp_path / "french.txt").write_text(
+        "Titre de l'article\n\n" + "Le conseil municipal a adopté le budget mardi après un long débat. " * 5, "utf-8"
+    )
     (tmp_path / "data.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "good.txt").write_text("A good article\n\n" + BODY, "utf-8")
     big = tmp_path / "big.txt"

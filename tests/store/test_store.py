@@ -82,12 +82,20 @@ def test_claims_attributions_and_stances_round_trip(store: Store) -> None:
     claim = store.add_claim("  A new   frog species was found ")
     assert claim.text == "A new frog species was found"
     assert store.add_claim("A new frog species was found").id == claim.id
-    attribution = Attribution(source="Researchers", cue="said", content="the species may already be endangered", hedged=True, source_start=5)
+    attribution = Attribution(
+        source="Researchers", cue="said", content="the species may already be endangered", hedged=True, source_start=5
+    )
     store.save_attributions(aid, 1, [attribution])
     [got] = store.attributions(aid)
     assert got.source == "Researchers" and got.hedged and got.source_start == 5
-    result = StanceResult(label="agree", probabilities={"agree": 0.9, "disagree": 0.0, "discuss": 0.1, "unrelated": 0.0},
-                          evidence=[Evidence(text="Scientists ... announced", score=0.8)], claim_id=claim.id, article_id=aid, model_version="t")
+    result = StanceResult(
+        label="agree",
+        probabilities={"agree": 0.9, "disagree": 0.0, "discuss": 0.1, "unrelated": 0.0},
+        evidence=[Evidence(text="Scientists ... announced", score=0.8)],
+        claim_id=claim.id,
+        article_id=aid,
+        model_version="t",
+    )
     store.save_stances([result])
     store.save_stances([result])  # upsert, not duplicate
     [s] = store.stances(claim_id=claim.id)

@@ -1,0 +1,5 @@
+"""`python -m claimwatch` = the `claimwatch` command."""
+
+from claimwatch.cli import main
+
+main()
