@@ -73,9 +73,11 @@ def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, directories, feeds (file or URL) or article URLs.")],
     db: DbOpt = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the input files (default UTF-8).")] = None,
+    analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Extract attributions of the new articles.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest articles: clean, de-duplicate and store them."""
+    """Ingest articles: clean, de-duplicate, store them and extract their attributions."""
+    from claimwatch.engine.local import analyze_stored
     from claimwatch.engine.local import ingest as run_ingest
     from claimwatch.ingest import expand_sources
     from claimwatch.store import Store
@@ -84,6 +86,8 @@ def ingest(
     sources = expand_sources(paths)
     with Store(settings) as store, _progress(len(sources), "ingesting") as bar:
         report = run_ingest(sources, store, settings, encoding=encoding, on_source=lambda _s: bar.advance(bar.task_ids[0]))
+        if analyze:
+            analyze_stored(store)
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -163,6 +167,44 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
         out.print("\n[bold]Stances[/bold]")
         for s in stances:
             out.print(f"- claim #{s.claim_id}: {s.label} ({s.probabilities[s.label]:.2f})", highlight=False)
+
+
+# -- analyze ----------------------------------------------------------------------------------
+
+
+@app.command()
+def analyze(
+    file: Annotated[str, typer.Argument(help="An article file or URL (any format `ingest` reads; the first article is used).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Sentences, entities, attributions (who said what, hedged/denied) and check-worthy claims of an article."""
+    from claimwatch.attribution.analyze import analyze_texts, headline_hedged
+    from claimwatch.errors import InputError
+    from claimwatch.ingest import iter_sources
+    from claimwatch.records import IngestFailure
+
+    items = list(iter_sources([file], _settings(None)))
+    article = next((i for i in items if not isinstance(i, IngestFailure)), None)
+    if article is None:
+        failure = items[0]
+        assert isinstance(failure, IngestFailure)
+        raise InputError(failure.origin, failure.reason)
+    [result] = analyze_texts([article.text])
+    title = {"title": article.title, "title_hedged": headline_hedged(article.title) if article.title else False}
+    if as_json:
+        _print_json(title | result.to_dict())
+        return
+    if article.title:
+        out.print(f"[bold]{article.title}[/bold]{'  [yellow](hedged headline)[/yellow]' if title['title_hedged'] else ''}", highlight=False)
+    out.print(
+        f"{len(result.sentences)} sentences, {len(result.entities)} entities, {len(result.attributions)} attributions, {len(result.claims)} check-worthy claims"
+    )
+    table = Table("source", "cue", "kind", "flags", "channel", "content")
+    for a in result.attributions:
+        flags = ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
+        source = a.source + (f" ({a.resolved_from})" if a.resolved_from else "") if a.source else "(unnamed)"
+        table.add_row(source, a.cue, a.kind, flags, a.channel or "", _short(a.content, 60))
+    out.print(table)
 
 
 # -- claims -----------------------------------------------------------------------------------
@@ -299,6 +341,32 @@ def train_stance_cmd(
         for name, figures in meta["metrics"].items():
             out.print(f"{name}: FNC {figures['fnc_score']}  macro-F1 {figures['macro_f1']}  F1 {figures['f1']}", highlight=False)
         out.print(f"training took {meta['seconds']['total']} s", highlight=False)
+
+
+@bench_app.command("attribution")
+def bench_attribution_cmd(
+    gold: Annotated[Path, typer.Option(help="Gold JSONL (id, text, attributions).")] = Path("tests/data/attribution_gold.jsonl"),
+    bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV for the speed figure.")] = FNC_DIR / "train_bodies.csv",
+    speed_docs: Annotated[int, typer.Option(help="How many bodies to time (0: skip).")] = 300,
+    as_json: JsonOpt = False,
+) -> None:
+    """Precision/recall of attributions on the gold set, and analyze speed vs spaCy alone (words/s)."""
+    from claimwatch.attribution.bench import bench_attribution
+
+    report = bench_attribution(gold, bodies if speed_docs else None, speed_docs)
+    if as_json:
+        _print_json(report)
+        return
+    table = Table("measure", "precision", "recall", "F1", "tp / predicted / gold")
+    for name, f in report["quality"].items():
+        table.add_row(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}", f"{f['tp']} / {f['predicted']} / {f['gold']}")
+    out.print(table)
+    if "speed" in report:
+        sp = report["speed"]
+        out.print(
+            f"speed on {sp['docs']} FNC-1 bodies: analyze {sp['analyze_words_per_s']} words/s, spaCy alone {sp['spacy_words_per_s']} words/s (ratio {sp['ratio']})",
+            highlight=False,
+        )
 
 
 @bench_app.command("stance")

@@ -43,6 +43,19 @@ def ingest(
     return report
 
 
+def analyze_stored(store: Store, article_ids: list[int] | None = None, batch_size: int = 32) -> int:
+    """Extract and store attributions for articles whose current version is not analysed yet."""
+    from claimwatch.attribution.analyze import analyze_texts
+
+    ids = store.unanalysed_article_ids() if article_ids is None else article_ids
+    for start in range(0, len(ids), batch_size):
+        articles = [store.get_article(i) for i in ids[start : start + batch_size]]
+        for article, analysis in zip(articles, analyze_texts([a.text for a in articles]), strict=True):
+            assert article.id is not None
+            store.save_attributions(article.id, article.version, analysis.attributions)
+    return len(ids)
+
+
 def match(store: Store, model: StanceModel, on_pair: Progress | None = None) -> int:
     """Score every (claim, article) pair not yet scored at the article's current version; returns pairs scored.
 
