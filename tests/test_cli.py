@@ -55,6 +55,25 @@ def test_ingest_then_list_and_show(tmp_path: Path, csmonitor: Path) -> None:
     shown = json.loads(cw("articles", "show", str(listed[0]["id"]), "--db", db, "--json").stdout)
     assert "Subscribe to continue" not in shown["text"] and "Office of the Iranian Supreme Leader/AP" not in shown["text"]
     assert shown["versions"][0]["version"] == 1
+    # attributions were extracted at ingest and are stored with the article
+    denial = next(a for a in shown["attributions"] if a["cue"] == "denied")
+    assert denial["source"] == "A source close to Mr. Khamenei" and denial["denial"] is True
+    assert denial["channel"] == "The New York Times' Tehran correspondent"
+    human = cw("articles", "show", str(listed[0]["id"]), "--db", db)
+    assert "Attributions" in human.stdout and "echoed the denial" in human.stdout
+
+
+def test_analyze_command(csmonitor: Path) -> None:
+    proc = cw("analyze", str(csmonitor), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["title_hedged"] is True
+    assert len(data["sentences"]) > 20 and any(e["label"] == "PERSON" for e in data["entities"])
+    cues = {(a["source"], a["cue"]) for a in data["attributions"]}
+    assert ("The BBC", "reports") in cues and ("government officials", "echoed the denial") in cues
+    assert data["claims"] and all(0.7 <= c["score"] <= 1 for c in data["claims"])
+    bad = cw("analyze", "/no/such/file.txt")
+    assert bad.returncode == 1 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_env_var_selects_database(tmp_path: Path, csmonitor: Path) -> None:

@@ -112,3 +112,13 @@ def test_gold_set_floor() -> None:
     assert q["source_cue_exact"]["f1"] >= 0.84, q
     assert q["denial"]["precision"] >= 0.8 and q["denial"]["recall"] >= 0.8, q
     assert q["hedged"]["recall"] >= 0.85 and q["hedged"]["precision"] >= 0.6, q
+
+
+# A second, held-out set (10 articles, 44 attributions) annotated after the rules were written and
+# never used to tune them: P 0.95 / R 0.864 lenient, exact F1 0.81 when it was added.
+def test_heldout_set_floor() -> None:
+    report = bench_attribution(GOLD.with_name("attribution_heldout.jsonl"), None)
+    q = report["quality"]
+    assert report["articles"] == 10 and q["source_cue"]["gold"] == 44
+    assert q["source_cue"]["precision"] >= 0.9 and q["source_cue"]["recall"] >= 0.82, q
+    assert q["source_cue_exact"]["f1"] >= 0.76, q
