@@ -343,6 +343,30 @@ def train_stance_cmd(
         out.print(f"training took {meta['seconds']['total']} s", highlight=False)
 
 
+@bench_app.command("ingest")
+def bench_ingest_cmd(
+    bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV to build the corpus from.")] = FNC_DIR / "train_bodies.csv",
+    count: Annotated[int, typer.Option(help="How many articles per format.")] = 500,
+    runs: Annotated[int, typer.Option(help="Runs per format (the median is reported).")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest throughput (articles/s) for plain-text files and for HTML pages, median of several runs."""
+    from claimwatch.ingest.bench import bench_ingest
+
+    with err.status(f"ingesting {count} txt and {count} HTML articles, {runs} runs each…"):
+        report = bench_ingest(bodies, count, runs)
+    if as_json:
+        _print_json(report)
+        return
+    for name in ("txt", "html"):
+        r = report[name]
+        out.print(
+            f"{name:<4} {r['articles_per_s']:>7} articles/s  (median of {r['seconds']} s for {report['articles']} articles)",
+            highlight=False,
+        )
+    out.print(f"txt is {report['html_vs_txt']}x faster than HTML", highlight=False)
+
+
 @bench_app.command("attribution")
 def bench_attribution_cmd(
     gold: Annotated[Path, typer.Option(help="Gold JSONL (id, text, attributions).")] = Path("tests/data/attribution_gold.jsonl"),
