@@ -74,9 +74,10 @@ def ingest(
     db: DbOpt = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the input files (default UTF-8).")] = None,
     analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Extract attributions of the new articles.")] = True,
+    match_claims: Annotated[bool, typer.Option("--match/--no-match", help="Score new articles against tracked claims.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest articles: clean, de-duplicate, store them and extract their attributions."""
+    """Ingest articles: clean, de-duplicate, store them, extract attributions and match them to claims."""
     from claimwatch.engine.local import analyze_stored
     from claimwatch.engine.local import ingest as run_ingest
     from claimwatch.ingest import expand_sources
@@ -88,6 +89,11 @@ def ingest(
         report = run_ingest(sources, store, settings, encoding=encoding, on_source=lambda _s: bar.advance(bar.task_ids[0]))
         if analyze:
             analyze_stored(store)
+        if match_claims and store.list_claims():
+            from claimwatch.engine.local import match
+            from claimwatch.stance import StanceModel
+
+            match(store, StanceModel.load(), settings)
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -166,7 +172,8 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
     if stances:
         out.print("\n[bold]Stances[/bold]")
         for s in stances:
-            out.print(f"- claim #{s.claim_id}: {s.label} ({s.probabilities[s.label]:.2f})", highlight=False)
+            if s.label != "unrelated":
+                out.print(f"- claim #{s.claim_id}: {s.label} ({s.probabilities.get(s.label, 0.0):.2f})", highlight=False)
 
 
 # -- analyze ----------------------------------------------------------------------------------
@@ -211,16 +218,65 @@ def analyze(
 
 
 @claims_app.command("add")
-def claims_add(text: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Track a claim."""
+def claims_add(
+    text: str,
+    db: DbOpt = None,
+    match_claims: Annotated[bool, typer.Option("--match/--no-match", help="Score stored articles against it now.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Track a claim (and score the stored articles against it)."""
+    from claimwatch.engine.local import match
+    from claimwatch.records import MatchReport
+    from claimwatch.stance import StanceModel
     from claimwatch.store import Store
 
-    with Store(_settings(db)) as store:
+    settings = _settings(db)
+    with Store(settings) as store:
         claim = store.add_claim(text)
+        report = MatchReport()
+        if match_claims and store.count_articles():
+            with err.status("matching stored articles against the claim…"):
+                report = match(store, StanceModel.load(), settings)
     if as_json:
-        _print_json(claim.to_dict())
+        _print_json(claim.to_dict() | {"match": report.to_dict()})
     else:
         out.print(f"claim #{claim.id}: {claim.text}", highlight=False)
+        if report.pairs:
+            out.print(f"matched {report.pairs} articles: {report.related} about it", highlight=False)
+
+
+@claims_app.command("discover")
+def claims_discover(
+    db: DbOpt = None,
+    min_articles: Annotated[int, typer.Option(help="Propose a claim only when this many independent articles make it.")] = 2,
+    add: Annotated[bool, typer.Option("--add", help="Track the proposals (and match articles against them).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose claims from headlines and check-worthy attributed sentences, grouping paraphrases."""
+    from claimwatch.engine.local import match
+    from claimwatch.stance import StanceModel
+    from claimwatch.store import Store
+    from claimwatch.track.discover import discover
+
+    settings = _settings(db)
+    with Store(settings) as store:
+        with err.status("embedding and clustering candidate claims…"):
+            proposals = discover(store, settings, min_articles=min_articles)
+        added = [store.add_claim(p.text, origin="discovered") for p in proposals] if add else []
+        if added:
+            with err.status("matching articles against the new claims…"):
+                match(store, StanceModel.load(), settings)
+    if as_json:
+        _print_json({"proposals": [p.to_dict() for p in proposals], "added": [c.to_dict() for c in added]})
+        return
+    if not proposals:
+        out.print(f"no claim is made by {min_articles} or more articles yet")
+    for p in proposals:
+        out.print(f"[bold]{p.text}[/bold]  ({len(p.articles)} articles: {', '.join(p.outlets[:4]) or 'outlets unknown'})", highlight=False)
+        for m in p.members[1:4]:
+            out.print(f"   ~ {_short(m, 100)}", highlight=False)
+    if added:
+        out.print(f"tracking {len(added)} new claims: " + ", ".join(f"#{c.id}" for c in added), highlight=False)
 
 
 @claims_app.command("list")
@@ -251,7 +307,108 @@ def claims_show(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> No
     out.print(f"[bold]#{claim.id} {claim.text}[/bold]", highlight=False)
     for s in stances:
         if s.label != "unrelated":
-            out.print(f"- article #{s.article_id}: {s.label} ({s.probabilities[s.label]:.2f})", highlight=False)
+            out.print(f"- article #{s.article_id}: {s.label} ({s.probabilities.get(s.label, 0.0):.2f})", highlight=False)
+
+
+# -- tracking ---------------------------------------------------------------------------------
+
+
+@app.command("match")
+def match_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Score every stored article against every tracked claim (only the pairs not scored yet)."""
+    from claimwatch.engine.local import match
+    from claimwatch.stance import StanceModel
+    from claimwatch.store import Store
+
+    settings = _settings(db)
+    with Store(settings) as store, _progress(max(store.count_articles(), 1), "matching") as bar:
+        report = match(store, StanceModel.load(), settings, on_batch=lambda _m: bar.advance(bar.task_ids[0], 256))
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        out.print(f"scored {report.pairs} pairs: {report.classified} passed retrieval, {report.related} related", highlight=False)
+
+
+STATUS_STYLE = {"confirmed": "green", "denied": "red", "disputed": "yellow", "unverified": "white"}
+
+
+@app.command()
+def dossier(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The dossier of a claim: status and reasons, articles with stance, evidence and sources, timeline."""
+    from claimwatch.store import Store
+    from claimwatch.track.dossier import build_dossier
+
+    with Store(_settings(db)) as store:
+        d = build_dossier(store, claim_id)
+    if as_json:
+        _print_json(d.to_dict())
+        return
+    style = STATUS_STYLE[d.status]
+    out.print(f"[bold]Claim #{d.claim.id}[/bold] {d.claim.text}", highlight=False)
+    out.print(f"status: [bold {style}]{d.status.upper()}[/bold {style}]", highlight=False)
+    for reason in d.reasons:
+        out.print(f"  - {reason}", highlight=False)
+    if d.first_appearance:
+        f = d.first_appearance
+        when = f.published.date().isoformat() if f.published else "undated"
+        out.print(f"first appearance: #{f.article_id} {f.outlet or ''} {when} {_short(f.title, 60)}", highlight=False)
+    for label, mentions in (("denied by", d.denied_by), ("confirmed by", d.confirmed_by)):
+        for m in mentions:
+            channel = f" (to {m.channel})" if m.channel else ""
+            out.print(f"{label}: {m.source}{channel} in #{m.article_id}: “{_short(m.content, 80)}”", highlight=False)
+    table = Table("id", "date", "outlet", "stance", "hedged", "evidence", "copies")
+    for e in d.entries:
+        table.add_row(
+            str(e.article_id),
+            e.published.date().isoformat() if e.published else "",
+            e.outlet or "",
+            f"{e.stance} {e.confidence:.2f}",
+            "yes" if e.hedged else "",
+            _short(e.evidence[0].text if e.evidence else "", 70),
+            ", ".join(map(str, e.copies)),
+        )
+    out.print(table)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="claimreview (JSON-LD), jsonl or csv.")] = "claimreview",
+    db: DbOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Public URL of `claimwatch serve`, for ClaimReview urls.")] = None,
+) -> None:
+    """Export every claim's dossier as ClaimReview JSON-LD, JSON Lines or CSV."""
+    from claimwatch.store import Store
+    from claimwatch.track.dossier import build_dossiers
+    from claimwatch.track.export import FORMATS
+    from claimwatch.track.export import export as run_export
+
+    if fmt not in FORMATS:
+        raise ClaimwatchError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    with Store(_settings(db)) as store:
+        text = run_export(build_dossiers(store), fmt, base_url)
+    if output:
+        output.write_text(text, "utf-8")
+        err.print(f"wrote {output}", highlight=False)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the REST API (/api, OpenAPI docs at /docs) and the web pages."""
+    import uvicorn
+
+    from claimwatch.api.app import create_app
+
+    settings = _settings(db)
+    if not settings.api_token:
+        err.print("[yellow]CLAIMWATCH_API_TOKEN is not set: POST endpoints (ingest, claims) are disabled[/yellow]")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def main() -> None:
@@ -367,6 +524,50 @@ def bench_ingest_cmd(
     out.print(f"txt is {report['html_vs_txt']}x faster than HTML", highlight=False)
 
 
+@bench_app.command("status")
+def bench_status_cmd(
+    emergent: Annotated[Path, typer.Option(help="Emergent claims/articles CSV.")] = FNC_DIR.parent
+    / "emergent"
+    / "emergent_claims_articles.csv",
+    bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV (for predicted stances).")] = FNC_DIR / "train_bodies.csv",
+    stances: Annotated[Path, typer.Option(help="FNC-1 stances CSV (for the join).")] = FNC_DIR / "train_stances.csv",
+    predicted: Annotated[bool, typer.Option("--predicted/--gold-only", help="Also run the stance model on joined FNC-1 bodies.")] = True,
+    tune: Annotated[bool, typer.Option(help="Re-run the threshold search on the dev half.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Claim status rules vs Emergent claim truth: accuracy and macro-F1, gold and predicted stances."""
+    from claimwatch.track.evaluate import bench_status
+
+    with err.status("evaluating status rules on Emergent…"):
+        report = bench_status(emergent, bodies if predicted else None, stances if predicted else None, tune=tune)
+    if as_json:
+        _print_json(report)
+        return
+
+    def line(name: str, r: dict[str, Any]) -> None:
+        f1 = "  ".join(f"{k} {v:.3f}" for k, v in r["f1"].items())
+        out.print(
+            f"{name:<42} {r['claims']:>4} claims  accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  ({f1})", highlight=False
+        )
+
+    out.print(f"rules: {report['rules']}", highlight=False)
+    for split in ("dev", "test", "all"):
+        line(f"gold stances, {split} half" if split != "all" else "gold stances, all claims", report["gold_stances"][split])
+    line("baseline: majority vote of stances", report["vote_baseline"])
+    line("baseline: always unknown", report["always_unknown"])
+    if "tuned_on_dev" in report:
+        out.print(
+            f"re-tuned on dev: {report['tuned_on_dev']['rules']} -> test macro-F1 {report['tuned_on_dev']['test']['macro_f1']}",
+            highlight=False,
+        )
+    if "predicted_stances" in report:
+        p = report["predicted_stances"]
+        for subset in ("all_joined", "held_out_bodies_only"):
+            line(f"predicted stances, {subset}", p[subset]["predicted"])
+            line("  gold stances on the same claims", p[subset]["gold_stances_same_claims"])
+        out.print(p["note"], highlight=False)
+
+
 @bench_app.command("attribution")
 def bench_attribution_cmd(
     gold: Annotated[Path, typer.Option(help="Gold JSONL (id, text, attributions).")] = Path("tests/data/attribution_gold.jsonl"),
@@ -440,16 +641,26 @@ def demo(
     out.print(f"[bold]claimwatch demo[/bold]: {result['ingest']['summary']}", highlight=False)
     for claim in result["claims"]:
         out.print(f"\n[bold cyan]Claim #{claim['id']}[/bold cyan] {claim['text']}", highlight=False)
+        style = STATUS_STYLE[claim["status"]]
+        out.print(f"  status: [bold {style}]{claim['status'].upper()}[/bold {style}] — {'; '.join(claim['reasons'])}", highlight=False)
+        for m in claim["denied_by"]:
+            channel = f" to {m['channel']}" if m["channel"] else ""
+            out.print(f"  denied by {m['source']}{channel}: “{_short(m['content'], 80)}”", highlight=False)
         counts = ", ".join(f"{k} {v}" for k, v in sorted(claim["stance_counts"].items()))
         out.print(f"  stances: {counts or 'no related articles'}", highlight=False)
         for row in claim["articles"]:
             gold = f" [dim](FNC-1 gold: {row['gold_stance']})[/dim]" if row["gold_stance"] else ""
             title = row["title"] or _short(row["evidence"][0]["text"] if row["evidence"] else row["origin"], 70)
             out.print(
-                f"  #{row['article_id']:<3} [bold]{row['stance']:<9}[/bold] {row['probabilities'][row['stance']]:.2f}  {_short(title, 70)}{gold}",
+                f"  #{row['article_id']:<3} [bold]{row['stance']:<9}[/bold] {row['probabilities'].get(row['stance'], 0.0):.2f}  {_short(title, 70)}{gold}",
                 highlight=False,
             )
             if row["evidence"]:
                 out.print(f"        evidence: “{_short(row['evidence'][0]['text'], 110)}”", highlight=False)
     if db:
-        out.print(f"\nDatabase kept at {db}: try `claimwatch articles list --db {db}`.", highlight=False)
+        out.print(
+            f"\nDatabase kept at {db}: try `claimwatch dossier 5 --db {db}` or `claimwatch serve --db {db}` (then open http://127.0.0.1:8000/).",
+            highlight=False,
+        )
+    else:
+        out.print("\nKeep the database with `claimwatch demo --db demo.db`, then `claimwatch serve --db demo.db` to browse the dossiers.")

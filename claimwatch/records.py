@@ -169,6 +169,84 @@ class StanceResult(Record):
     claim_id: int | None = None
     article_id: int | None = None
     model_version: str = ""
+    similarity: float | None = None  # best claim-sentence cosine similarity (the retrieval score)
+
+
+ClaimStatus = Literal["unverified", "disputed", "confirmed", "denied"]
+CLAIM_STATUSES: tuple[ClaimStatus, ...] = ("unverified", "disputed", "confirmed", "denied")
+
+
+@dataclass
+class SourceMention(Record):
+    """A source that took a position on a claim, as found in one article's attributions."""
+
+    source: str
+    cue: str
+    content: str
+    article_id: int
+    outlet: str | None = None
+    channel: str | None = None
+    hedged: bool = False
+    denial: bool = False
+    confirmation: bool = False
+
+
+@dataclass
+class DossierEntry(Record):
+    """One article in a claim's dossier (an original; its syndicated copies are collapsed into it)."""
+
+    article_id: int
+    title: str | None
+    outlet: str | None
+    published: datetime | None
+    url: str | None
+    stance: StanceLabel
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+    attributions: list[Attribution] = field(default_factory=list)
+    hedged: bool = False  # the article reports the claim with hedges ("reportedly", "said to")
+    copies: list[int] = field(default_factory=list)  # syndicated copies (near-duplicates) of this article
+    copy_outlets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StatusInputs(Record):
+    """What the status rules look at: independent articles by stance, and who confirmed or denied."""
+
+    agree: int = 0
+    disagree: int = 0
+    discuss: int = 0
+    agree_hedged: int = 0
+    reporters: list[str] = field(default_factory=list)  # sources that reported it
+    hedged_reports: int = 0  # reports of it that were hedged ("said to", "reportedly", "unconfirmed")
+    denials: list[str] = field(default_factory=list)  # sources that denied
+    confirmations: list[str] = field(default_factory=list)  # sources that confirmed
+
+
+@dataclass
+class Dossier(Record):
+    """Everything known about one claim: articles, sources, stances over time, status and why."""
+
+    claim: Claim
+    status: ClaimStatus
+    reasons: list[str]
+    inputs: StatusInputs
+    entries: list[DossierEntry] = field(default_factory=list)
+    first_appearance: DossierEntry | None = None
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # [{"date": "2014-09-16", "agree": 1, ...}]
+    reported_by: list[SourceMention] = field(default_factory=list)
+    confirmed_by: list[SourceMention] = field(default_factory=list)
+    denied_by: list[SourceMention] = field(default_factory=list)
+    stance_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class MatchReport(Record):
+    """Outcome of matching articles against claims."""
+
+    pairs: int = 0  # (claim, article) pairs scored in this run
+    classified: int = 0  # of which passed retrieval and went through the stance model
+    related: int = 0  # of which the model found related (agree / disagree / discuss)
 
 
 @dataclass

@@ -78,3 +78,24 @@ def site() -> Iterator[Site]:
     yield pages
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database built once by the real demo pipeline (ingest, analyse, claims, match). Copy it before writing."""
+    from claimwatch.demo.run import run_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    run_demo(Settings(db=str(path)))
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database, safe to write to."""
+    import sqlite3
+
+    target = tmp_path / "demo.db"
+    with sqlite3.connect(demo_db) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)  # consistent copy even with the WAL file beside it
+    return target

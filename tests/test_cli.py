@@ -26,6 +26,11 @@ def test_demo_json_reports_articles_claims_and_stances() -> None:
     [row] = iran["articles"]
     assert row["title"] == "Iran's supreme leader said to approve military cooperation with US"
     assert row["stance"] in {"discuss", "agree", "disagree"}
+    # the dossier: reported (hedged) and denied -> disputed, with the sources as reasons
+    assert iran["status"] == "disputed"
+    assert {m["source"] for m in iran["denied_by"]} == {"A source close to Mr. Khamenei", "government officials"}
+    assert {"The BBC", "BBC Persian"} <= {m["source"] for m in iran["reported_by"]}
+    assert all(c["status"] in {"unverified", "disputed", "confirmed", "denied"} and c["reasons"] for c in data["claims"])
     bale = next(c for c in data["claims"] if "Christian Bale" in c["text"])
     assert sum(bale["stance_counts"].values()) >= 4
     # the model agrees with FNC-1 gold on most related/unrelated decisions of the sample
@@ -37,6 +42,7 @@ def test_demo_human_output() -> None:
     proc = cw("demo")
     assert proc.returncode == 0, proc.stderr
     assert "Claim #1" in proc.stdout and "evidence:" in proc.stdout and "ingested 21" in proc.stdout
+    assert "status: DISPUTED" in proc.stdout and "denied by A source close to Mr. Khamenei to The New York Times" in proc.stdout
 
 
 def test_ingest_then_list_and_show(tmp_path: Path, csmonitor: Path) -> None:
@@ -103,3 +109,61 @@ def test_ingest_from_url(site: Site, tmp_path: Path) -> None:
     proc = cw("ingest", url, "--db", str(tmp_path / "u.db"), "--json")
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["ingested"]) == 1
+
+
+def test_tracking_commands(tmp_path: Path, demo_copy: Path) -> None:
+    db = str(demo_copy)
+    d = json.loads(cw("dossier", "5", "--db", db, "--json").stdout)
+    assert d["status"] == "disputed" and d["entries"][0]["hedged"] is True
+    human = cw("dossier", "5", "--db", db)
+    assert "DISPUTED" in human.stdout and "denied by: A source close to Mr. Khamenei" in human.stdout
+    out = tmp_path / "reviews.json"
+    assert cw("export", "--format", "claimreview", "--db", db, "-o", str(out)).returncode == 0
+    assert [r["@type"] for r in json.loads(out.read_text("utf-8"))] == ["ClaimReview"] * 5
+    csv_out = cw("export", "--format", "csv", "--db", db)
+    assert csv_out.stdout.startswith("claim_id,claim,status")
+    bad = cw("export", "--format", "xml", "--db", db)
+    assert bad.returncode == 1 and "unknown export format" in bad.stderr and "Traceback" not in bad.stderr
+    assert json.loads(cw("match", "--db", db, "--json").stdout)["pairs"] == 0  # the demo already matched everything
+    added = json.loads(cw("claims", "add", "A meteorite hit Managua", "--db", db, "--json").stdout)
+    assert added["match"]["pairs"] == 21 and added["match"]["related"] >= 3
+    missing = cw("dossier", "99", "--db", db)
+    assert missing.returncode == 1 and "no claim with id 99" in missing.stderr
+
+
+def test_claims_discover_command(tmp_path: Path) -> None:
+    db = str(tmp_path / "d.db")
+    feed = tmp_path / "news.jsonl"
+    rows = [
+        {
+            "title": "Apple reportedly building its own electric car",
+            "source": "Wire",
+            "text": "Apple is working on an electric vehicle, people familiar with the matter said on Friday, and has hired engineers from Tesla.",
+        },
+        {
+            "title": "Apple is said to be developing an electric car",
+            "source": "Tech Post",
+            "text": "The iPhone maker is designing a battery-powered minivan, according to a report in the Wall Street Journal on Friday.",
+        },
+        {
+            "title": "Heavy snow closes schools across Boston",
+            "source": "Weather",
+            "text": "More than 60 centimetres of snow fell on Boston overnight, the National Weather Service said, closing every public school.",
+        },
+    ]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    assert cw("ingest", str(feed), "--db", db).returncode == 0
+    found = json.loads(cw("claims", "discover", "--db", db, "--add", "--json").stdout)
+    [proposal] = found["proposals"]
+    assert set(proposal["outlets"]) == {"Wire", "Tech Post"} and found["added"][0]["origin"] == "discovered"
+    d = json.loads(cw("dossier", str(found["added"][0]["id"]), "--db", db, "--json").stdout)
+    assert {e["outlet"] for e in d["entries"]} == {"Wire", "Tech Post"}
+
+
+def test_bench_status_gold_only() -> None:
+    from tests.conftest import SHARED, need
+
+    need(SHARED / "emergent" / "emergent_claims_articles.csv")
+    report = json.loads(cw("bench", "status", "--gold-only", "--json").stdout)
+    assert report["gold_stances"]["test"]["macro_f1"] >= 0.57
+    assert report["gold_stances"]["all"]["macro_f1"] > report["vote_baseline"]["macro_f1"]

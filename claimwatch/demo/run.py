@@ -14,11 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from claimwatch.engine.local import ingest, match
+from claimwatch.engine.local import analyze_stored, ingest, match
 from claimwatch.records import content_hash
 from claimwatch.settings import Settings
 from claimwatch.stance import StanceModel
 from claimwatch.store import Store
+from claimwatch.track.dossier import build_dossiers
 
 
 def sample_dir() -> Path:
@@ -37,8 +38,10 @@ def run_demo(settings: Settings) -> dict[str, Any]:
         body_of_text[record["fnc_body_id"]] = record["text"]
     with Store(settings) as store:
         report = ingest(sources, store, settings)
+        analyze_stored(store)
         claims = [store.add_claim(spec["text"], origin="demo") for spec in claims_spec]
-        match(store, StanceModel.load())
+        match(store, StanceModel.load(), settings)
+        dossiers = {d.claim.id: d for d in build_dossiers(store)}
         articles = [store.get_article(i) for i in store.all_article_ids()]
         gold_by_hash: dict[str, dict[int, str]] = {}
         for spec, claim in zip(claims_spec, claims, strict=True):
@@ -55,6 +58,7 @@ def run_demo(settings: Settings) -> dict[str, Any]:
                 rows.append(
                     {
                         "article_id": article.id,
+                        "outlet": article.outlet,
                         "title": article.title,
                         "origin": article.origin,
                         "stance": s.label,
@@ -67,7 +71,20 @@ def run_demo(settings: Settings) -> dict[str, Any]:
             for r in rows:
                 label = str(r["stance"])
                 counts[label] = counts.get(label, 0) + 1
-            claim_views.append(claim.to_dict() | {"articles": rows, "stance_counts": counts})
+            d = dossiers[claim.id]
+            claim_views.append(
+                claim.to_dict()
+                | {
+                    "articles": rows,
+                    "stance_counts": counts,
+                    "status": d.status,
+                    "reasons": d.reasons,
+                    "first_appearance": d.first_appearance.article_id if d.first_appearance else None,
+                    "denied_by": [m.to_dict() for m in d.denied_by],
+                    "confirmed_by": [m.to_dict() for m in d.confirmed_by],
+                    "reported_by": [m.to_dict() for m in d.reported_by],
+                }
+            )
     return {
         "ingest": {"summary": report.summary(), "failed": [f.to_dict() for f in report.failed]},
         "articles": [{k: v for k, v in a.to_dict().items() if k != "text"} | {"chars": len(a.text)} for a in articles],

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import onnxruntime as ort
@@ -100,6 +102,58 @@ class CachedEmbedder(Embedder):
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
             np.savez(self.cache_file, keys=np.array(list(self._cache)), vectors=np.stack(list(self._cache.values())))
         return np.stack([self._cache[k] for k in keys]) if texts else np.zeros((0, DIM), dtype=np.float32)
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into unit-length vectors (an Embedder, or one with a cache in front)."""
+
+    version: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts into an array of shape (len(texts), DIM)."""
+        ...
+
+
+class VectorCache(Protocol):
+    """A persistent key -> vector store (the claimwatch store implements it)."""
+
+    def get_embeddings(self, keys: Sequence[str], model: str) -> dict[str, bytes]:
+        """Vectors (float16 bytes) for the keys that have one."""
+        ...
+
+    def put_embeddings(self, vectors: dict[str, bytes], model: str) -> None:
+        """Store vectors (float16 bytes) by key."""
+        ...
+
+
+class CachingEncoder:
+    """Puts a persistent cache in front of an embedder: a new claim re-uses every article's sentence vectors.
+
+    Vectors are kept as float16 (768 bytes each); the rounding moves cosine similarities by < 1e-3.
+    """
+
+    def __init__(self, base: Encoder, cache: VectorCache) -> None:
+        self.base = base
+        self.cache = cache
+        self.version = base.version
+        self._model = base.version[:64]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts, computing and caching only the unseen ones."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        unique = list(dict.fromkeys(keys))
+        found = {
+            k: np.frombuffer(v, dtype=np.float16).astype(np.float32) for k, v in self.cache.get_embeddings(unique, self._model).items()
+        }
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+        if missing:
+            vectors = self.base.encode(list(missing.values()))
+            fresh = dict(zip(missing, vectors, strict=True))
+            self.cache.put_embeddings({k: v.astype(np.float16).tobytes() for k, v in fresh.items()}, self._model)
+            found.update(fresh)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from claimwatch.nlp.embed import Embedder
+from claimwatch.nlp.embed import Encoder
 from claimwatch.nlp.sentences import split_sentences
 from claimwatch.records import Sentence
 
@@ -162,7 +162,7 @@ class ClaimRep:
     question: bool
 
 
-def body_reps(texts: list[str], embedder: Embedder) -> list[BodyRep]:
+def body_reps(texts: list[str], embedder: Encoder) -> list[BodyRep]:
     """Featurise bodies, embedding all their sentences in one batch."""
     split = [split_sentences(t)[:MAX_SENTENCES] or [Sentence(text=t[:1000] or " ", start=0, end=min(len(t), 1000))] for t in texts]
     flat = [s.text for ss in split for s in ss]
@@ -188,7 +188,7 @@ def body_reps(texts: list[str], embedder: Embedder) -> list[BodyRep]:
     return reps
 
 
-def claim_reps(texts: list[str], embedder: Embedder) -> list[ClaimRep]:
+def claim_reps(texts: list[str], embedder: Encoder) -> list[ClaimRep]:
     """Featurise claims (headlines)."""
     emb = embedder.encode(texts)
     reps = []

@@ -55,6 +55,13 @@ def holdout_mask(data: FncData) -> tuple[np.ndarray, np.ndarray]:
     return test, train
 
 
+def holdout_body_ids(data: FncData) -> set[int]:
+    """Bodies the shipped model never saw in training (hold-out topics and the demo's bodies)."""
+    _, train = holdout_mask(data)
+    seen = {b for (_, b, _), t in zip(data.pairs, train, strict=True) if t}
+    return (set(data.bodies) - seen) | demo_body_ids()
+
+
 def _cross_validate(data: FncData, X: np.ndarray, y: np.ndarray, kind: str) -> dict[str, Any]:
     body_topic, head_topic = topic_components(data.pairs)
     gold: list[str] = []
@@ -140,4 +147,4 @@ def bench_stance(bodies_csv: Path, stances_csv: Path, model: m.StanceModel, hold
     return report
 
 
-__all__ = ["bench_stance", "demo_body_ids", "holdout_mask", "load_fnc", "train_stance"]
+__all__ = ["bench_stance", "demo_body_ids", "holdout_body_ids", "holdout_mask", "load_fnc", "train_stance"]

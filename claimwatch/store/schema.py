@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -101,4 +101,30 @@ class StanceRow(Base):
     probabilities: Mapped[dict[str, float]] = mapped_column(JSON)
     evidence: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     model_version: Mapped[str] = mapped_column(String(128))
+    similarity: Mapped[float | None] = mapped_column(Float)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CheckworthyRow(Base):
+    """A check-worthy sentence of an article version (input to claim discovery)."""
+
+    __tablename__ = "checkworthy"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    attributed: Mapped[bool] = mapped_column(default=False)
+
+
+class EmbeddingRow(Base):
+    """A cached sentence embedding (float16), keyed by text hash and model: new claims reuse article work."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("key", "model"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

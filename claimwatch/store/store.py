@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +14,7 @@ from claimwatch.ingest.dedup import NearDuplicateIndex, from_bytes, minhash, sig
 from claimwatch.records import (
     Article,
     Attribution,
+    CheckworthyClaim,
     Claim,
     Evidence,
     IngestReport,
@@ -26,7 +27,9 @@ from claimwatch.store.schema import (
     ArticleVersionRow,
     AttributionRow,
     Base,
+    CheckworthyRow,
     ClaimRow,
+    EmbeddingRow,
     StanceRow,
 )
 
@@ -38,6 +41,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add nullable columns introduced after a database was created, so older databases keep their data."""
+    existing = inspect(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            have = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def article_from_row(row: ArticleRow) -> Article:
@@ -94,6 +109,7 @@ class Store:
             if url.startswith("sqlite"):
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"cannot open database {settings.db}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
@@ -222,6 +238,11 @@ class Store:
         with self.session() as session:
             return int(session.scalar(select(func.count(ArticleRow.id))) or 0)
 
+    def article_version_index(self) -> list[tuple[int, int]]:
+        """(id, current version) of every stored article, in id order."""
+        with self.session() as session:
+            return [(i, v) for i, v in session.execute(select(ArticleRow.id, ArticleRow.version).order_by(ArticleRow.id))]
+
     def all_article_ids(self) -> list[int]:
         """Ids of all stored articles in order."""
         with self.session() as session:
@@ -229,12 +250,27 @@ class Store:
 
     # -- attributions -----------------------------------------------------------------------
 
-    def save_attributions(self, article_id: int, version: int, attributions: Sequence[Attribution]) -> None:
-        """Replace an article's attributions with those found in `version` of its text."""
+    def save_attributions(
+        self, article_id: int, version: int, attributions: Sequence[Attribution], checkworthy: Sequence[CheckworthyClaim] = ()
+    ) -> None:
+        """Replace an article's attributions (and check-worthy sentences) with those found in `version` of its text."""
         with self.session() as session, session.begin():
             row = session.get(ArticleRow, article_id)
             if row is None:
                 raise NotFoundError(f"no article with id {article_id}")
+            session.execute(delete(CheckworthyRow).where(CheckworthyRow.article_id == article_id))
+            for c in checkworthy:
+                session.add(
+                    CheckworthyRow(
+                        article_id=article_id,
+                        version=version,
+                        text=c.text,
+                        score=c.score,
+                        start=c.start,
+                        end=c.end,
+                        attributed=c.attribution_index is not None,
+                    )
+                )
             row.attributions.clear()
             for a in attributions:
                 row.attributions.append(
@@ -313,12 +349,15 @@ class Store:
                 row.probabilities = r.probabilities
                 row.evidence = [e.to_dict() for e in r.evidence]
                 row.model_version = r.model_version
+                row.similarity = r.similarity
                 row.article_version = versions.get(r.article_id, 1)
 
-    def stances(self, claim_id: int | None = None, article_id: int | None = None) -> list[StanceResult]:
-        """Stored stance results, filtered by claim and/or article."""
+    def stances(self, claim_id: int | None = None, article_id: int | None = None, related_only: bool = False) -> list[StanceResult]:
+        """Stored stance results, filtered by claim and/or article (and to related stances)."""
         with self.session() as session:
             query = select(StanceRow).order_by(StanceRow.claim_id, StanceRow.article_id)
+            if related_only:
+                query = query.where(StanceRow.label != "unrelated")
             if claim_id is not None:
                 query = query.where(StanceRow.claim_id == claim_id)
             if article_id is not None:
@@ -331,6 +370,7 @@ class Store:
                     claim_id=r.claim_id,
                     article_id=r.article_id,
                     model_version=r.model_version,
+                    similarity=r.similarity,
                 )
                 for r in session.scalars(query)
             ]
@@ -340,3 +380,86 @@ class Store:
         with self.session() as session:
             rows = session.execute(select(StanceRow.claim_id, StanceRow.article_id, StanceRow.article_version))
             return {(c, a, v) for c, a, v in rows}
+
+    def stance_counts(self) -> dict[int, dict[str, int]]:
+        """Per claim id, the number of articles by stance label."""
+        with self.session() as session:
+            rows = session.execute(select(StanceRow.claim_id, StanceRow.label, func.count()).group_by(StanceRow.claim_id, StanceRow.label))
+            counts: dict[int, dict[str, int]] = {}
+            for claim_id, label, n in rows:
+                counts.setdefault(claim_id, {})[label] = n
+            return counts
+
+    # -- lookups for tracking and serving ---------------------------------------------------
+
+    def get_articles(self, article_ids: Iterable[int]) -> dict[int, Article]:
+        """Articles by id, in one query."""
+        ids = list(set(article_ids))
+        found: dict[int, Article] = {}
+        with self.session() as session:
+            for start in range(0, len(ids), 500):
+                for row in session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids[start : start + 500]))):
+                    found[row.id] = article_from_row(row)
+        return found
+
+    def copies_of(self, article_ids: Iterable[int]) -> dict[int, list[int]]:
+        """Syndicated copies (near-duplicates) stored for each original article id."""
+        ids = list(set(article_ids))
+        copies: dict[int, list[int]] = {}
+        with self.session() as session:
+            for start in range(0, len(ids), 500):
+                rows = session.execute(
+                    select(ArticleRow.id, ArticleRow.duplicate_of)
+                    .where(ArticleRow.duplicate_of.in_(ids[start : start + 500]))
+                    .order_by(ArticleRow.id)
+                )
+                for copy_id, original in rows:
+                    if original is not None:
+                        copies.setdefault(original, []).append(copy_id)
+        return copies
+
+    def search_articles(self, query: str, limit: int = 20) -> list[Article]:
+        """Articles whose title or text contains every word of `query` (case-insensitive), newest first."""
+        words = [w for w in query.split() if w][:8]
+        if not words:
+            return []
+        with self.session() as session:
+            stmt = select(ArticleRow).order_by(ArticleRow.id.desc()).limit(limit)
+            for w in words:
+                pattern = f"%{w.replace('%', '').replace('_', '')}%"
+                stmt = stmt.where(or_(ArticleRow.title.ilike(pattern), ArticleRow.text.ilike(pattern)))
+            return [article_from_row(r) for r in session.scalars(stmt)]
+
+    def checkworthy_sentences(self, min_score: float = 0.0) -> list[tuple[int, str, float, bool]]:
+        """(article id, sentence, score, attributed) of check-worthy sentences of current, original articles."""
+        with self.session() as session:
+            rows = session.execute(
+                select(CheckworthyRow.article_id, CheckworthyRow.text, CheckworthyRow.score, CheckworthyRow.attributed)
+                .join(ArticleRow, ArticleRow.id == CheckworthyRow.article_id)
+                .where(CheckworthyRow.score >= min_score, CheckworthyRow.version == ArticleRow.version)
+                .order_by(CheckworthyRow.article_id, CheckworthyRow.id)
+            )
+            return [(a, t, float(sc), bool(att)) for a, t, sc, att in rows]
+
+    # -- embedding cache --------------------------------------------------------------------
+
+    def get_embeddings(self, keys: Sequence[str], model: str) -> dict[str, bytes]:
+        """Cached vectors (raw float16 bytes) for the keys that have one."""
+        found: dict[str, bytes] = {}
+        with self.session() as session:
+            for start in range(0, len(keys), 500):
+                rows = session.execute(
+                    select(EmbeddingRow.key, EmbeddingRow.vector).where(
+                        EmbeddingRow.model == model, EmbeddingRow.key.in_(keys[start : start + 500])
+                    )
+                )
+                found.update({k: v for k, v in rows})
+        return found
+
+    def put_embeddings(self, vectors: dict[str, bytes], model: str) -> None:
+        """Cache vectors (one transaction); keys already present are left alone."""
+        if not vectors:
+            return
+        have = self.get_embeddings(list(vectors), model)
+        with self.session() as session, session.begin():
+            session.add_all(EmbeddingRow(key=k, model=model, vector=v) for k, v in vectors.items() if k not in have)

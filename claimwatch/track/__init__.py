@@ -1,0 +1,1 @@
+"""Tracking: claim status rules, dossiers, discovery, exports, and the Emergent evaluation."""

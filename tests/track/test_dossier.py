@@ -1,0 +1,71 @@
+"""Dossiers on real stores: the CSMonitor case, syndicated copies, first appearance, timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from claimwatch.engine.local import analyze_stored, ingest, match
+from claimwatch.records import Article
+from claimwatch.settings import Settings
+from claimwatch.stance import StanceModel
+from claimwatch.store import Store
+from claimwatch.track.dossier import build_dossier
+
+IRAN = "Iran's supreme leader approved military cooperation with the US"
+
+
+def test_csmonitor_dossier_lists_report_denial_and_sources(csmonitor: Path, store: Store, settings: Settings) -> None:
+    ingest([str(csmonitor)], store, settings)
+    analyze_stored(store)
+    claim = store.add_claim(IRAN)
+    match(store, StanceModel.load(), settings)
+    d = build_dossier(store, claim.id or 0)
+    assert d.status in {"disputed", "unverified"}
+    [entry] = d.entries
+    assert entry.stance != "unrelated" and entry.hedged  # "said to approve"
+    reporters = {m.source for m in d.reported_by}
+    assert "The BBC" in reporters and "BBC Persian" in reporters
+    denial = next(m for m in d.denied_by if m.source == "A source close to Mr. Khamenei")
+    assert denial.channel == "The New York Times' Tehran correspondent"
+    assert any(m.source == "government officials" and m.cue == "echoed the denial" for m in d.denied_by)
+    assert any("denied by A source close to Mr. Khamenei" in r for r in d.reasons)
+    assert any("The BBC" in r for r in d.reasons)
+    assert any(e.text.startswith("A source close to Mr. Khamenei quickly denied") for e in entry.evidence)
+    assert d.first_appearance is not None and d.first_appearance.article_id == entry.article_id
+
+
+REPORT = (
+    "Apple is building an electric car and hopes to start production by 2020, according to people familiar with the project. "
+    "The company has hired hundreds of engineers for the effort, code-named Titan, the people said. "
+    "An Apple spokeswoman declined to comment on the report."
+)
+DEBUNK = (
+    "Apple has no plans to build an electric car, the company said on Friday, denying reports that it would start production by 2020. "
+    "A spokesman dismissed the reports as false and said the engineers were working on software for other carmakers."
+)
+
+
+def test_copies_collapse_first_appearance_and_timeline(store: Store, settings: Settings) -> None:
+    articles = [
+        Article(text=REPORT, title="Apple is building an electric car", outlet="Wire", published=datetime(2015, 2, 13), origin="t:1"),
+        Article(
+            text=REPORT + " Shares rose 1 percent.", title="Apple car?", outlet="Daily Copy", published=datetime(2015, 2, 14), origin="t:2"
+        ),
+        Article(text=DEBUNK, title="Apple denies car plans", outlet="Tech Post", published=datetime(2015, 2, 16), origin="t:3"),
+    ]
+    report = store.add_articles(articles)
+    assert len(report.near_duplicates) == 1  # the syndicated copy
+    analyze_stored(store)
+    claim = store.add_claim("Apple will start producing an electric car by 2020")
+    match(store, StanceModel.load(), settings)
+    d = build_dossier(store, claim.id or 0)
+    by_outlet = {e.outlet: e for e in d.entries}
+    assert set(by_outlet) == {"Wire", "Tech Post"}  # the copy is collapsed into the wire story
+    assert by_outlet["Wire"].copies == [articles[1].id] and by_outlet["Wire"].copy_outlets == ["Daily Copy"]
+    assert d.first_appearance is not None and d.first_appearance.outlet == "Wire"
+    assert [t["date"] for t in d.timeline] == ["2015-02-13", "2015-02-16"]
+    # the debunk is caught either by the stance model or by the denials quoted in it
+    assert by_outlet["Tech Post"].stance in {"disagree", "discuss"}
+    assert {m.source for m in d.denied_by} & {"A spokesman", "the company"}
+    assert d.status in {"denied", "disputed"}
