@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -162,22 +163,31 @@ class ClaimRep:
     question: bool
 
 
-def body_reps(texts: list[str], embedder: Encoder) -> list[BodyRep]:
-    """Featurise bodies, embedding all their sentences in one batch."""
+def body_reps(texts: list[str], embedder: Encoder, full: Sequence[bool] | None = None) -> list[BodyRep]:
+    """Featurise bodies, embedding all their sentences in one batch.
+
+    Bodies with `full[i]` False get sentences and embeddings only (enough for retrieval): the lexical
+    features are skipped for bodies no candidate pair will use. Never featurise a pair on such a rep.
+    """
     split = [split_sentences(t)[:MAX_SENTENCES] or [Sentence(text=t[:1000] or " ", start=0, end=min(len(t), 1000))] for t in texts]
     flat = [s.text for ss in split for s in ss]
     emb = embedder.encode(flat)
     reps, pos = [], 0
-    for text, ss in zip(texts, split, strict=True):
+    for i, (text, ss) in enumerate(zip(texts, split, strict=True)):
         e = emb[pos : pos + len(ss)]
         pos += len(ss)
         mean = e.mean(axis=0)
+        mean_emb = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        if full is not None and not full[i]:
+            empty = np.zeros((len(ss), len(CUES)), dtype=np.float32)
+            reps.append(BodyRep(sentences=ss, emb=e, mean_emb=mean_emb, cues=empty, words=[], all_words=set(), bigrams=set(), n_words=0))
+            continue
         words = [content_words(s.text) for s in ss]
         reps.append(
             BodyRep(
                 sentences=ss,
                 emb=e,
-                mean_emb=mean / max(float(np.linalg.norm(mean)), 1e-12),
+                mean_emb=mean_emb,
                 cues=np.stack([cue_counts(s.text) for s in ss]),
                 words=words,
                 all_words=set().union(*words),

@@ -141,8 +141,18 @@ class StanceModel:
         """
         encoder = encoder or self.embedder
         c_reps = claim_reps(list(claims), encoder)
-        b_reps = body_reps(list(bodies), encoder)
-        sims_of = [b_reps[bi].emb @ c_reps[ci].emb for ci, bi in pairs]
+        if min_similarity is None:
+            b_reps = body_reps(list(bodies), encoder)
+            sims_of = [b_reps[bi].emb @ c_reps[ci].emb for ci, bi in pairs]
+        else:
+            # Retrieval needs only the sentence vectors; lexical features only for bodies in candidate pairs.
+            light = body_reps(list(bodies), encoder, full=[False] * len(bodies))
+            sims_of = [light[bi].emb @ c_reps[ci].emb for ci, bi in pairs]
+            wanted = {bi for (_, bi), s in zip(pairs, sims_of, strict=True) if len(s) and float(s.max()) >= min_similarity}
+            b_reps = list(light)
+            order = sorted(wanted)
+            for i, rep in zip(order, body_reps([bodies[i] for i in order], encoder), strict=True):
+                b_reps[i] = rep
         best = [float(s.max()) if len(s) else 0.0 for s in sims_of]
         chosen = [i for i, b in enumerate(best) if min_similarity is None or b >= min_similarity]
         feats = featurise(c_reps, b_reps, [pairs[i] for i in chosen])

@@ -339,9 +339,18 @@ class Store:
         """Upsert stance results (one per claim and article) in one transaction."""
         versions = versions or {}
         with self.session() as session, session.begin():
+            # Fetch the rows being replaced in one query per chunk (a SELECT per pair dominated re-matching).
+            existing: dict[tuple[int, int], StanceRow] = {}
+            claim_ids = sorted({r.claim_id for r in results if r.claim_id is not None})
+            article_ids = sorted({r.article_id for r in results if r.article_id is not None})
+            for start in range(0, len(article_ids), 500):
+                query = select(StanceRow).where(
+                    StanceRow.claim_id.in_(claim_ids), StanceRow.article_id.in_(article_ids[start : start + 500])
+                )
+                existing.update({(row.claim_id, row.article_id): row for row in session.scalars(query)})
             for r in results:
                 assert r.claim_id is not None and r.article_id is not None
-                row = session.scalar(select(StanceRow).where(StanceRow.claim_id == r.claim_id, StanceRow.article_id == r.article_id))
+                row = existing.get((r.claim_id, r.article_id))
                 if row is None:
                     row = StanceRow(claim_id=r.claim_id, article_id=r.article_id)
                     session.add(row)
