@@ -281,16 +281,21 @@ def claims_discover(
 
 @claims_app.command("list")
 def claims_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """List tracked claims."""
+    """List tracked claims with their status and stance counts."""
     from claimwatch.store import Store
+    from claimwatch.track.dossier import build_dossiers
 
     with Store(_settings(db)) as store:
-        claims = store.list_claims()
+        dossiers = build_dossiers(store)
     if as_json:
-        _print_json([c.to_dict() for c in claims])
+        _print_json(
+            [d.claim.to_dict() | {"status": d.status, "stance_counts": d.stance_counts, "articles": len(d.entries)} for d in dossiers]
+        )
         return
-    for c in claims:
-        out.print(f"#{c.id} {c.text}", highlight=False)
+    for d in dossiers:
+        style = STATUS_STYLE[d.status]
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(d.stance_counts.items())) or "no related article"
+        out.print(f"#{d.claim.id} [{style}]{d.status:<10}[/{style}] {d.claim.text}  [dim]({counts})[/dim]", highlight=False)
 
 
 @claims_app.command("show")
@@ -483,6 +488,9 @@ def train_stance_cmd(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output directory (default: the package's model dir).")] = None,
     cache: Annotated[Path | None, typer.Option(help="Embedding cache directory (speeds up re-training).")] = None,
     no_cv: Annotated[bool, typer.Option("--no-cv", help="Skip the cross-validation figures.")] = False,
+    cross: Annotated[
+        bool, typer.Option("--cross/--no-cross", help="Also fine-tune the cross-encoder stage (needs the train extra).")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Train the stance model reproducibly (fixed seeds) and write the artifact with its metrics."""
@@ -490,7 +498,13 @@ def train_stance_cmd(
     from claimwatch.stance.train import train_stance
 
     meta = train_stance(
-        bodies, stances, out_dir or default_model_dir(), cache, cross_validate=not no_cv, log=lambda m: err.print(m, highlight=False)
+        bodies,
+        stances,
+        out_dir or default_model_dir(),
+        cache,
+        cross_validate=not no_cv,
+        log=lambda m: err.print(m, highlight=False),
+        cross=cross,
     )
     if as_json:
         _print_json({k: meta[k] for k in ("version", "training_data", "metrics", "seconds")})

@@ -124,6 +124,8 @@ def test_tracking_commands(tmp_path: Path, demo_copy: Path) -> None:
     assert csv_out.stdout.startswith("claim_id,claim,status")
     bad = cw("export", "--format", "xml", "--db", db)
     assert bad.returncode == 1 and "unknown export format" in bad.stderr and "Traceback" not in bad.stderr
+    listed = json.loads(cw("claims", "list", "--db", db, "--json").stdout)
+    assert [c["status"] for c in listed][4] == "disputed" and listed[4]["articles"] == 1
     assert json.loads(cw("match", "--db", db, "--json").stdout)["pairs"] == 0  # the demo already matched everything
     added = json.loads(cw("claims", "add", "A meteorite hit Managua", "--db", db, "--json").stdout)
     assert added["match"]["pairs"] == 21 and added["match"]["related"] >= 3

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import numpy as np
 from claimwatch.errors import ModelError
 from claimwatch.nlp.embed import Encoder, get_embedder
 from claimwatch.records import STANCE_LABELS, Evidence, StanceResult
+from claimwatch.stance.cross import CrossEncoder, cross_input
 from claimwatch.stance.features import FEATURE_NAMES, BodyRep, ClaimRep, body_reps, claim_reps, pair_features
 
 MODEL_FILE = "stance.lgb"
@@ -32,6 +34,9 @@ _CONTRARY = re.compile(
 )
 META_FILE = "meta.json"
 MAX_EVIDENCE = 8
+# The cross-encoder and the LightGBM stage share the related mass equally (an unweighted mean; see
+# meta.json for the hold-out figures at other weights).
+CROSS_WEIGHT = 0.5
 SEED = 13
 PARAMS: dict[str, Any] = {
     "objective": "multiclass",
@@ -91,10 +96,14 @@ def featurise(claims: Sequence[ClaimRep], bodies: Sequence[BodyRep], pairs: Sequ
 class StanceModel:
     """Predicts agree / disagree / discuss / unrelated for (claim, article text) pairs, with evidence."""
 
-    def __init__(self, booster: lgb.Booster, meta: dict[str, Any], embedder: Encoder | None = None) -> None:
+    def __init__(
+        self, booster: lgb.Booster, meta: dict[str, Any], embedder: Encoder | None = None, cross: CrossEncoder | None = None
+    ) -> None:
         self.booster = booster
         self.meta = meta
         self.embedder = embedder or get_embedder()
+        self.cross = cross
+        self.cross_weight = float(meta.get("cross", {}).get("weight", CROSS_WEIGHT))
         self.version = meta.get("version", "unknown")
 
     @classmethod
@@ -108,17 +117,40 @@ class StanceModel:
         if meta.get("features") != FEATURE_NAMES:
             raise ModelError(f"stance model in {model_dir} was trained on other features; retrain with `claimwatch train stance`")
         booster = lgb.Booster(model_str=model_path.read_text("utf-8"))
-        return cls(booster, meta)
+        cross = CrossEncoder(model_dir / meta["cross"]["file"], meta["cross"]["sha256"]) if meta.get("cross") else None
+        return cls(booster, meta, cross=cross)
 
     def save(self, model_dir: Path) -> None:
         """Write the booster and its metadata."""
         model_dir.mkdir(parents=True, exist_ok=True)
         (model_dir / MODEL_FILE).write_text(self.booster.model_to_string(), encoding="utf-8")
         (model_dir / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n", encoding="utf-8")
+        if self.cross is not None and self.cross.path.resolve() != (model_dir / self.cross.path.name).resolve():
+            shutil.copyfile(self.cross.path, model_dir / self.cross.path.name)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities in STANCE_LABELS order."""
+        """Class probabilities in STANCE_LABELS order (the LightGBM stage alone)."""
         return np.asarray(self.booster.predict(X, num_threads=2))
+
+    def apply_cross(self, proba: np.ndarray, claims: Sequence[str], excerpts: Sequence[str]) -> np.ndarray:
+        """Second stage: re-share the related probability mass with the cross-encoder.
+
+        Only rows the first stage does not call unrelated with P >= 0.5 can change label, so only
+        those go through the cross-encoder. Related mass = mean of the LightGBM's related
+        distribution and the cross-encoder's (weight `cross_weight`).
+        """
+        if self.cross is None or not len(proba):
+            return proba
+        rows = [i for i in range(len(proba)) if proba[i, 3] < 0.5]
+        if not rows:
+            return proba
+        out = proba.copy()
+        ce = self.cross.predict([claims[i] for i in rows], [excerpts[i] for i in rows])
+        related = 1.0 - proba[rows, 3]
+        lgb_related = proba[rows, :3] / np.maximum(related[:, None], 1e-9)
+        mixed = self.cross_weight * ce + (1.0 - self.cross_weight) * lgb_related
+        out[rows, :3] = mixed * related[:, None]
+        return out
 
     def predict_pairs(
         self,
@@ -157,6 +189,12 @@ class StanceModel:
         chosen = [i for i, b in enumerate(best) if min_similarity is None or b >= min_similarity]
         feats = featurise(c_reps, b_reps, [pairs[i] for i in chosen])
         proba = self.predict_proba(feats.X) if chosen else np.zeros((0, 4))
+        if self.cross is not None and chosen:
+            proba = self.apply_cross(
+                proba,
+                [claims[pairs[i][0]] for i in chosen],
+                [cross_input(b_reps[pairs[i][1]].sentences, sims_of[i]) for i in chosen],
+            )
         by_pair = dict(zip(chosen, proba, strict=True))
         results = []
         for n, (_, bi) in enumerate(pairs):

@@ -20,6 +20,7 @@ import numpy as np
 from claimwatch.nlp.embed import CachedEmbedder, Embedder
 from claimwatch.records import STANCE_LABELS
 from claimwatch.stance import model as m
+from claimwatch.stance.cross import cross_input
 from claimwatch.stance.data import FncData, body_folds, load_fnc, topic_components, topic_folds
 from claimwatch.stance.features import FEATURE_NAMES, body_reps, claim_reps
 from claimwatch.stance.metrics import evaluate
@@ -81,15 +82,24 @@ def _cross_validate(data: FncData, X: np.ndarray, y: np.ndarray, kind: str) -> d
 
 
 def train_stance(
-    bodies_csv: Path, stances_csv: Path, out_dir: Path, cache_dir: Path | None = None, cross_validate: bool = True, log: Log = print
+    bodies_csv: Path,
+    stances_csv: Path,
+    out_dir: Path,
+    cache_dir: Path | None = None,
+    cross_validate: bool = True,
+    log: Log = print,
+    cross: bool = True,
 ) -> dict[str, Any]:
-    """Train, evaluate and save the stance model; returns the artifact metadata."""
+    """Train, evaluate and save the stance model (LightGBM stage, then the cross-encoder); returns the metadata."""
     t0 = time.perf_counter()
     data = load_fnc(bodies_csv, stances_csv)
     embedder: Embedder = CachedEmbedder(cache_dir / "embeddings.npz") if cache_dir else Embedder()
     heads, bids, pairs, y = _index(data)
     log(f"featurising {len(pairs)} pairs ({len(bids)} bodies, {len(heads)} headlines)")
-    X = m.featurise(claim_reps(heads, embedder), body_reps([data.bodies[b] for b in bids], embedder), pairs).X
+    b_reps = body_reps([data.bodies[b] for b in bids], embedder)
+    feats = m.featurise(claim_reps(heads, embedder), b_reps, pairs)
+    X = feats.X
+    excerpts = [cross_input(b_reps[bi].sentences, sims) for (_, bi), sims in zip(pairs, feats.sims, strict=True)]
     t_feat = time.perf_counter() - t0
     metrics: dict[str, Any] = {}
     if cross_validate:
@@ -102,12 +112,44 @@ def train_stance(
     t1 = time.perf_counter()
     booster = m.fit(X[train], y[train])
     t_fit = time.perf_counter() - t1
-    metrics["holdout"] = evaluate(
-        [STANCE_LABELS[i] for i in y[test]], [STANCE_LABELS[i] for i in np.asarray(booster.predict(X[test])).argmax(axis=1)]
+    lgb_test = np.asarray(booster.predict(X[test]))
+    gold_test = [STANCE_LABELS[i] for i in y[test]]
+    metrics["holdout_lightgbm_only"] = evaluate(gold_test, [STANCE_LABELS[i] for i in lgb_test.argmax(axis=1)])
+    log(
+        f"hold-out topics, LightGBM stage: FNC {metrics['holdout_lightgbm_only']['fnc_score']} macro-F1 {metrics['holdout_lightgbm_only']['macro_f1']}"
     )
+    cross_meta: dict[str, Any] | None = None
+    if cross:
+        from claimwatch.stance.cross import CrossEncoder
+        from claimwatch.stance.cross_train import train_cross
+
+        related_train = [i for i in np.flatnonzero(train) if STANCE_LABELS[y[i]] != "unrelated"]
+        log(f"fine-tuning the cross-encoder on {len(related_train)} related pairs (PyTorch, CPU)")
+        cross_meta = train_cross(
+            [heads[pairs[i][0]] for i in related_train],
+            [excerpts[i] for i in related_train],
+            [STANCE_LABELS[y[i]] for i in related_train],
+            out_dir,
+            log,
+        )
+        cross_meta["weight"] = m.CROSS_WEIGHT
+        staged = m.StanceModel(booster, {"cross": cross_meta}, embedder, CrossEncoder(out_dir / cross_meta["file"]))
+        test_idx = np.flatnonzero(test)
+        claims_test = [heads[pairs[i][0]] for i in test_idx]
+        excerpts_test = [excerpts[i] for i in test_idx]
+        final = staged.apply_cross(lgb_test, claims_test, excerpts_test)
+        metrics["holdout"] = evaluate(gold_test, [STANCE_LABELS[i] for i in final.argmax(axis=1)])
+        # For transparency: the hold-out at other weights (the shipped weight was fixed at 0.5 beforehand).
+        cross_meta["holdout_by_weight"] = {}
+        for weight in (0.3, 0.5, 0.7, 1.0):
+            staged.cross_weight = weight
+            alt = evaluate(gold_test, [STANCE_LABELS[i] for i in staged.apply_cross(lgb_test, claims_test, excerpts_test).argmax(axis=1)])
+            cross_meta["holdout_by_weight"][str(weight)] = {k: alt[k] for k in ("fnc_score", "macro_f1", "f1")}
+    else:
+        metrics["holdout"] = metrics["holdout_lightgbm_only"]
     log(f"hold-out topics: FNC {metrics['holdout']['fnc_score']} macro-F1 {metrics['holdout']['macro_f1']}")
     meta = {
-        "version": f"stance-lgbm-{data.sha256[:8]}-{int(m.ROUNDS)}",
+        "version": f"stance-lgbm{'+cross' if cross else ''}-{data.sha256[:8]}-{int(m.ROUNDS)}",
         "features": FEATURE_NAMES,
         "labels": list(STANCE_LABELS),
         "embedder": embedder.version,
@@ -118,8 +160,11 @@ def train_stance(
         "rounds": m.ROUNDS,
         "balance_power": m.BALANCE_POWER,
         "metrics": metrics,
+        "cross": cross_meta,
         "seconds": {"featurise": round(t_feat, 1), "fit_final": round(t_fit, 1), "total": round(time.perf_counter() - t0, 1)},
     }
+    if not cross:
+        (out_dir / "cross.onnx").unlink(missing_ok=True)  # a LightGBM-only artifact must not carry a stale stage
     m.StanceModel(booster, meta, embedder).save(out_dir)
     log(f"wrote {out_dir / m.MODEL_FILE}")
     return meta

@@ -14,9 +14,9 @@ from claimwatch.stance.metrics import evaluate, fnc_score
 from claimwatch.stance.train import bench_stance
 from tests.conftest import FNC_BODIES, FNC_STANCES, need
 
-# Floors pinned just under the shipped model's figures on its held-out topics (FNC 85.45,
-# macro-F1 0.628, disagree F1 0.157): a regression of the model or the features fails CI.
-FLOORS = {"fnc_score": 84.5, "macro_f1": 0.60, "disagree": 0.12, "agree": 0.55}
+# Floors pinned just under the shipped model's figures on its held-out topics (LightGBM + cross-encoder:
+# FNC 88.26, macro-F1 0.658, disagree F1 0.235 on only 24 disagree pairs): a regression fails CI.
+FLOORS = {"fnc_score": 87.3, "macro_f1": 0.62, "disagree": 0.15, "agree": 0.55}
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,34 @@ def test_fnc_score_and_metrics() -> None:
     report = evaluate(gold, ["agree", "unrelated", "agree", "disagree"])
     assert report["f1"]["discuss"] == 0.0 and report["f1"]["agree"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["confusion"]["discuss"]["agree"] == 1
+
+
+def test_cross_stage_only_reshares_related_mass(model: StanceModel) -> None:
+    assert model.cross is not None, "the shipped model has a cross-encoder stage"
+    proba = np.array([[0.30, 0.05, 0.25, 0.40], [0.02, 0.01, 0.07, 0.90], [0.10, 0.10, 0.20, 0.60]], dtype=np.float64)
+    claims = ["Christian Bale will not play Steve Jobs"] * 3
+    excerpts = [
+        "Christian Bale has pulled out of the Steve Jobs biopic, sources said. He will not play Jobs.",
+        "Wheat prices rose in Chicago.",
+        "Bale is in talks to play Jobs.",
+    ]
+    out = model.apply_cross(proba, claims, excerpts)
+    assert np.allclose(out.sum(axis=1), 1.0)
+    assert np.allclose(out[:, 3], proba[:, 3])  # the unrelated probability is the first stage's
+    assert np.allclose(out[1:], proba[1:])  # P(unrelated) >= 0.5: the cross-encoder is not even run
+    assert not np.allclose(out[0], proba[0])
+    assert out[0, 0] > out[0, 2]  # the excerpt states the claim: agree overtakes discuss
+    model.cross_weight, saved = 0.0, model.cross_weight
+    try:
+        assert np.allclose(model.apply_cross(proba, claims, excerpts), proba)
+    finally:
+        model.cross_weight = saved
+
+
+def test_tampered_cross_encoder_is_refused(model: StanceModel, tmp_path: Path) -> None:
+    model.save(tmp_path)
+    assert StanceModel.load(tmp_path).cross is not None
+    onnx = tmp_path / "cross.onnx"
+    onnx.write_bytes(onnx.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelError, match="checksum"):
+        StanceModel.load(tmp_path)
