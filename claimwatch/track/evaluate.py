@@ -21,6 +21,7 @@ from typing import Any
 
 from claimwatch.errors import InputError
 from claimwatch.records import StatusInputs
+from claimwatch.stance.data import FncData
 from claimwatch.track.status import DEFAULT_RULES, StatusRules, decide_status
 
 TRUTHS = ("true", "false", "unknown")
@@ -122,24 +123,17 @@ def tune_rules(items: list[tuple[str, StatusInputs]]) -> tuple[StatusRules, floa
 
 def gold_items(claims: dict[str, EmergentClaim]) -> dict[str, list[tuple[str, StatusInputs]]]:
     """(truth, inputs) per split, from Emergent's own article stances (one vote per outlet)."""
-    from claimwatch.attribution.analyze import headline_hedged
 
     items: dict[str, list[tuple[str, StatusInputs]]] = defaultdict(list)
     for claim in claims.values():
-        per_outlet: dict[str, tuple[str, bool]] = {}
-        for stance, headline, outlet in claim.articles:
-            per_outlet.setdefault(outlet or headline, (stance, headline_hedged(headline)))
-        inputs = inputs_from_stances(list(per_outlet.values()))
+        inputs = _gold_inputs(claim)
         items[claim.split].append((claim.truth, inputs))
         items["all"].append((claim.truth, inputs))
     return items
 
 
-def fnc_join(claims: dict[str, EmergentClaim], bodies_csv: Path, stances_csv: Path) -> dict[str, list[int]]:
+def fnc_join(claims: dict[str, EmergentClaim], data: FncData) -> dict[str, list[int]]:
     """Emergent claim id -> FNC-1 body ids whose related headlines are that claim's article headlines."""
-    from claimwatch.stance.data import load_fnc
-
-    data = load_fnc(bodies_csv, stances_csv)
     claim_of_headline = {normalise_headline(h): c.claim_id for c in claims.values() for _, h, _ in c.articles}
     votes: dict[int, Counter[str]] = defaultdict(Counter)
     for headline, body_id, stance in data.pairs:
@@ -181,8 +175,8 @@ def _predicted(claims: dict[str, EmergentClaim], bodies_csv: Path, stances_csv: 
     from claimwatch.stance.data import load_fnc
     from claimwatch.stance.train import holdout_body_ids
 
-    joined = fnc_join(claims, bodies_csv, stances_csv)
     data = load_fnc(bodies_csv, stances_csv)
+    joined = fnc_join(claims, data)
     held_out = holdout_body_ids(data)
     model = StanceModel.load()
     claim_ids = sorted(joined)
@@ -209,6 +203,7 @@ def _predicted(claims: dict[str, EmergentClaim], bodies_csv: Path, stances_csv: 
 
 
 def _gold_inputs(claim: EmergentClaim) -> StatusInputs:
+    """Status inputs from Emergent's own article stances, one vote per outlet."""
     from claimwatch.attribution.analyze import headline_hedged
 
     per_outlet: dict[str, tuple[str, bool]] = {}
