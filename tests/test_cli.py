@@ -169,3 +169,10 @@ def test_bench_status_gold_only() -> None:
     report = json.loads(cw("bench", "status", "--gold-only", "--json").stdout)
     assert report["gold_stances"]["test"]["macro_f1"] >= 0.57
     assert report["gold_stances"]["all"]["macro_f1"] > report["vote_baseline"]["macro_f1"]
+
+
+def test_bench_stance_fold_refuses_a_fold_that_does_not_exist() -> None:
+    proc = cw("bench", "stance-fold", "--fold", "7")
+    assert proc.returncode == 1
+    assert "fold 7: must be between 0 and 4" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

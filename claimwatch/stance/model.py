@@ -136,21 +136,15 @@ class StanceModel:
         """Second stage: re-share the related probability mass with the cross-encoder.
 
         Only rows the first stage does not call unrelated with P >= 0.5 can change label, so only
-        those go through the cross-encoder. Related mass = mean of the LightGBM's related
-        distribution and the cross-encoder's (weight `cross_weight`).
+        those go through the cross-encoder (see `mix_related`).
         """
         if self.cross is None or not len(proba):
             return proba
         rows = [i for i in range(len(proba)) if proba[i, 3] < 0.5]
         if not rows:
             return proba
-        out = proba.copy()
         ce = self.cross.predict([claims[i] for i in rows], [excerpts[i] for i in rows])
-        related = 1.0 - proba[rows, 3]
-        lgb_related = proba[rows, :3] / np.maximum(related[:, None], 1e-9)
-        mixed = self.cross_weight * ce + (1.0 - self.cross_weight) * lgb_related
-        out[rows, :3] = mixed * related[:, None]
-        return out
+        return mix_related(proba, rows, ce, self.cross_weight)
 
     def predict_pairs(
         self,
@@ -235,6 +229,18 @@ class StanceModel:
     def predict(self, claim: str, bodies: Sequence[str], evidence: int = 3) -> list[StanceResult]:
         """Stance of each body towards one claim."""
         return self.predict_pairs([claim], bodies, [(0, i) for i in range(len(bodies))], evidence)
+
+
+def mix_related(proba: np.ndarray, rows: Sequence[int], cross: np.ndarray | None, weight: float) -> np.ndarray:
+    """The first stage's probabilities with the related mass of `rows` re-shared: a weighted mean of the
+    LightGBM's related distribution and the cross-encoder's (`cross`: agree/disagree/discuss per row)."""
+    out = proba.copy()
+    if cross is None or not len(rows):
+        return out
+    related = 1.0 - proba[rows, 3]
+    lgb_related = proba[rows, :3] / np.maximum(related[:, None], 1e-9)
+    out[rows, :3] = (weight * cross + (1.0 - weight) * lgb_related) * related[:, None]
+    return out
 
 
 def evidence_indices(sims: np.ndarray, body: BodyRep, k: int) -> list[int]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from claimwatch.errors import InputError
 from claimwatch.nlp.embed import CachedEmbedder, Embedder
 from claimwatch.records import STANCE_LABELS
 from claimwatch.stance import model as m
@@ -46,14 +48,19 @@ def _index(data: FncData) -> tuple[list[str], list[int], list[tuple[int, int]], 
     return heads, bids, pairs, y
 
 
-def holdout_mask(data: FncData) -> tuple[np.ndarray, np.ndarray]:
-    """(test, train) masks of the fixed topic-disjoint hold-out: test = bodies of the hold-out topics;
-    train excludes every pair touching a hold-out body or headline."""
+def fold_masks(data: FncData, fold: int) -> tuple[np.ndarray, np.ndarray]:
+    """(test, train) masks for one topic-disjoint fold: test = bodies of the fold's topics; train
+    excludes every pair touching one of its bodies or headlines."""
     body_topic, head_topic = topic_components(data.pairs)
-    fold = topic_folds(data, K_FOLDS)[HOLDOUT_FOLD]
-    test = np.array([body_topic[b] in fold for _, b, _ in data.pairs])
-    train = np.array([body_topic[b] not in fold and head_topic[h] not in fold for h, b, _ in data.pairs])
+    topics = topic_folds(data, K_FOLDS)[fold]
+    test = np.array([body_topic[b] in topics for _, b, _ in data.pairs])
+    train = np.array([body_topic[b] not in topics and head_topic[h] not in topics for h, b, _ in data.pairs])
     return test, train
+
+
+def holdout_mask(data: FncData) -> tuple[np.ndarray, np.ndarray]:
+    """(test, train) masks of the fixed topic-disjoint hold-out fold the shipped model never sees."""
+    return fold_masks(data, HOLDOUT_FOLD)
 
 
 def holdout_body_ids(data: FncData) -> set[int]:
@@ -81,6 +88,84 @@ def _cross_validate(data: FncData, X: np.ndarray, y: np.ndarray, kind: str) -> d
     return evaluate(gold, pred)
 
 
+@dataclass
+class _Prepared:
+    """FNC-1 featurised once: feature rows, labels and the cross-encoder's excerpts for every pair."""
+
+    data: FncData
+    heads: list[str]
+    pairs: list[tuple[int, int]]
+    y: np.ndarray
+    X: np.ndarray
+    excerpts: list[str]
+    embedder: Embedder
+    seconds: float
+
+
+def _prepare(bodies_csv: Path, stances_csv: Path, cache_dir: Path | None, log: Log) -> _Prepared:
+    t0 = time.perf_counter()
+    data = load_fnc(bodies_csv, stances_csv)
+    embedder: Embedder = CachedEmbedder(cache_dir / "embeddings.npz") if cache_dir else Embedder()
+    heads, bids, pairs, y = _index(data)
+    log(f"featurising {len(pairs)} pairs ({len(bids)} bodies, {len(heads)} headlines)")
+    b_reps = body_reps([data.bodies[b] for b in bids], embedder)
+    feats = m.featurise(claim_reps(heads, embedder), b_reps, pairs)
+    excerpts = [cross_input(b_reps[bi].sentences, sims) for (_, bi), sims in zip(pairs, feats.sims, strict=True)]
+    return _Prepared(data, heads, pairs, y, feats.X, excerpts, embedder, time.perf_counter() - t0)
+
+
+def _fit_two_stage(
+    prep: _Prepared, train: np.ndarray, test: np.ndarray, out_dir: Path, cross: bool, augment: bool, log: Log
+) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:
+    """Fit the LightGBM stage (and the cross-encoder) on `train`; score `test` with each stage.
+
+    Returns the booster, metrics {"lightgbm_only", "two_stage"} on the test rows, and the
+    cross-encoder's metadata (with the test figures at several mixing weights), or None.
+    """
+    y = prep.y
+    booster = m.fit(prep.X[train], y[train])
+    lgb_test = np.asarray(booster.predict(prep.X[test]))
+    gold_test = [STANCE_LABELS[i] for i in y[test]]
+    metrics = {"lightgbm_only": evaluate(gold_test, [STANCE_LABELS[i] for i in lgb_test.argmax(axis=1)])}
+    log(f"test topics, LightGBM stage: FNC {metrics['lightgbm_only']['fnc_score']} macro-F1 {metrics['lightgbm_only']['macro_f1']}")
+    if not cross:
+        metrics["two_stage"] = metrics["lightgbm_only"]
+        return booster, metrics, None
+    from claimwatch.stance.cross import CrossEncoder
+    from claimwatch.stance.cross_train import train_cross
+
+    related_train = [i for i in np.flatnonzero(train) if STANCE_LABELS[y[i]] != "unrelated"]
+    log(f"fine-tuning the cross-encoder on {len(related_train)} related pairs (PyTorch, CPU)")
+    cross_meta = train_cross(
+        [prep.heads[prep.pairs[i][0]] for i in related_train],
+        [prep.excerpts[i] for i in related_train],
+        [STANCE_LABELS[y[i]] for i in related_train],
+        out_dir,
+        log,
+        augment=augment,
+    )
+    cross_meta["weight"] = m.CROSS_WEIGHT
+    staged = m.StanceModel(booster, {"cross": cross_meta}, prep.embedder, CrossEncoder(out_dir / cross_meta["file"]))
+    test_idx = np.flatnonzero(test)
+    claims_test = [prep.heads[prep.pairs[i][0]] for i in test_idx]
+    excerpts_test = [prep.excerpts[i] for i in test_idx]
+    # The cross-encoder runs once; the mix at each weight is arithmetic on its probabilities.
+    rows = [i for i in range(len(lgb_test)) if lgb_test[i, 3] < 0.5]
+    ce = staged.cross.predict([claims_test[i] for i in rows], [excerpts_test[i] for i in rows]) if staged.cross and rows else None
+    cross_meta["test_by_weight"] = {}
+    for weight in (0.0, 0.3, 0.5, 0.7, 1.0):
+        mixed = m.mix_related(lgb_test, rows, ce, weight)
+        alt = evaluate(gold_test, [STANCE_LABELS[i] for i in mixed.argmax(axis=1)])
+        cross_meta["test_by_weight"][str(weight)] = {k: alt[k] for k in ("fnc_score", "macro_f1", "f1")}
+        if weight == m.CROSS_WEIGHT:
+            metrics["two_stage"] = alt
+    if "two_stage" not in metrics:
+        mixed = m.mix_related(lgb_test, rows, ce, m.CROSS_WEIGHT)
+        metrics["two_stage"] = evaluate(gold_test, [STANCE_LABELS[i] for i in mixed.argmax(axis=1)])
+    log(f"test topics, two stages: FNC {metrics['two_stage']['fnc_score']} macro-F1 {metrics['two_stage']['macro_f1']}")
+    return booster, metrics, cross_meta
+
+
 def train_stance(
     bodies_csv: Path,
     stances_csv: Path,
@@ -89,70 +174,30 @@ def train_stance(
     cross_validate: bool = True,
     log: Log = print,
     cross: bool = True,
+    augment: bool = True,
 ) -> dict[str, Any]:
     """Train, evaluate and save the stance model (LightGBM stage, then the cross-encoder); returns the metadata."""
     t0 = time.perf_counter()
-    data = load_fnc(bodies_csv, stances_csv)
-    embedder: Embedder = CachedEmbedder(cache_dir / "embeddings.npz") if cache_dir else Embedder()
-    heads, bids, pairs, y = _index(data)
-    log(f"featurising {len(pairs)} pairs ({len(bids)} bodies, {len(heads)} headlines)")
-    b_reps = body_reps([data.bodies[b] for b in bids], embedder)
-    feats = m.featurise(claim_reps(heads, embedder), b_reps, pairs)
-    X = feats.X
-    excerpts = [cross_input(b_reps[bi].sentences, sims) for (_, bi), sims in zip(pairs, feats.sims, strict=True)]
-    t_feat = time.perf_counter() - t0
+    prep = _prepare(bodies_csv, stances_csv, cache_dir, log)
+    data = prep.data
     metrics: dict[str, Any] = {}
     if cross_validate:
         for kind in ("body", "topic"):
-            metrics[f"cv_{kind}"] = _cross_validate(data, X, y, kind)
+            metrics[f"cv_{kind}"] = _cross_validate(data, prep.X, prep.y, kind)
             log(f"cv by {kind}: FNC {metrics[f'cv_{kind}']['fnc_score']} macro-F1 {metrics[f'cv_{kind}']['macro_f1']}")
     test, train = holdout_mask(data)
     demo = demo_body_ids()
     train &= np.array([b not in demo for _, b, _ in data.pairs])
     t1 = time.perf_counter()
-    booster = m.fit(X[train], y[train])
+    booster, fold_metrics, cross_meta = _fit_two_stage(prep, train, test, out_dir, cross, augment, log)
     t_fit = time.perf_counter() - t1
-    lgb_test = np.asarray(booster.predict(X[test]))
-    gold_test = [STANCE_LABELS[i] for i in y[test]]
-    metrics["holdout_lightgbm_only"] = evaluate(gold_test, [STANCE_LABELS[i] for i in lgb_test.argmax(axis=1)])
-    log(
-        f"hold-out topics, LightGBM stage: FNC {metrics['holdout_lightgbm_only']['fnc_score']} macro-F1 {metrics['holdout_lightgbm_only']['macro_f1']}"
-    )
-    cross_meta: dict[str, Any] | None = None
-    if cross:
-        from claimwatch.stance.cross import CrossEncoder
-        from claimwatch.stance.cross_train import train_cross
-
-        related_train = [i for i in np.flatnonzero(train) if STANCE_LABELS[y[i]] != "unrelated"]
-        log(f"fine-tuning the cross-encoder on {len(related_train)} related pairs (PyTorch, CPU)")
-        cross_meta = train_cross(
-            [heads[pairs[i][0]] for i in related_train],
-            [excerpts[i] for i in related_train],
-            [STANCE_LABELS[y[i]] for i in related_train],
-            out_dir,
-            log,
-        )
-        cross_meta["weight"] = m.CROSS_WEIGHT
-        staged = m.StanceModel(booster, {"cross": cross_meta}, embedder, CrossEncoder(out_dir / cross_meta["file"]))
-        test_idx = np.flatnonzero(test)
-        claims_test = [heads[pairs[i][0]] for i in test_idx]
-        excerpts_test = [excerpts[i] for i in test_idx]
-        final = staged.apply_cross(lgb_test, claims_test, excerpts_test)
-        metrics["holdout"] = evaluate(gold_test, [STANCE_LABELS[i] for i in final.argmax(axis=1)])
-        # For transparency: the hold-out at other weights (the shipped weight was fixed at 0.5 beforehand).
-        cross_meta["holdout_by_weight"] = {}
-        for weight in (0.3, 0.5, 0.7, 1.0):
-            staged.cross_weight = weight
-            alt = evaluate(gold_test, [STANCE_LABELS[i] for i in staged.apply_cross(lgb_test, claims_test, excerpts_test).argmax(axis=1)])
-            cross_meta["holdout_by_weight"][str(weight)] = {k: alt[k] for k in ("fnc_score", "macro_f1", "f1")}
-    else:
-        metrics["holdout"] = metrics["holdout_lightgbm_only"]
-    log(f"hold-out topics: FNC {metrics['holdout']['fnc_score']} macro-F1 {metrics['holdout']['macro_f1']}")
+    metrics["holdout_lightgbm_only"] = fold_metrics["lightgbm_only"]
+    metrics["holdout"] = fold_metrics["two_stage"]
     meta = {
         "version": f"stance-lgbm{'+cross' if cross else ''}-{data.sha256[:8]}-{int(m.ROUNDS)}",
         "features": FEATURE_NAMES,
         "labels": list(STANCE_LABELS),
-        "embedder": embedder.version,
+        "embedder": prep.embedder.version,
         "training_data": {"bodies": bodies_csv.name, "stances": stances_csv.name, "sha256": data.sha256},
         "training_pairs": int(train.sum()),
         "excluded": {"holdout": {"k": K_FOLDS, "fold": HOLDOUT_FOLD, "pairs": int(test.sum())}, "demo_bodies": sorted(demo)},
@@ -161,13 +206,45 @@ def train_stance(
         "balance_power": m.BALANCE_POWER,
         "metrics": metrics,
         "cross": cross_meta,
-        "seconds": {"featurise": round(t_feat, 1), "fit_final": round(t_fit, 1), "total": round(time.perf_counter() - t0, 1)},
+        "seconds": {"featurise": round(prep.seconds, 1), "fit_final": round(t_fit, 1), "total": round(time.perf_counter() - t0, 1)},
     }
     if not cross:
         (out_dir / "cross.onnx").unlink(missing_ok=True)  # a LightGBM-only artifact must not carry a stale stage
-    m.StanceModel(booster, meta, embedder).save(out_dir)
+    m.StanceModel(booster, meta, prep.embedder).save(out_dir)
     log(f"wrote {out_dir / m.MODEL_FILE}")
     return meta
+
+
+def evaluate_fold(
+    bodies_csv: Path,
+    stances_csv: Path,
+    fold: int,
+    out_dir: Path,
+    cache_dir: Path | None = None,
+    augment: bool = True,
+    log: Log = print,
+) -> dict[str, Any]:
+    """Train both stages without one topic-disjoint fold and score them on it (what each stage adds).
+
+    The shipped model is this for fold HOLDOUT_FOLD; other folds give independent figures (fold 0
+    has only 24 disagree pairs) and are where the mixing weight may be chosen without touching the hold-out.
+    """
+    if not 0 <= fold < K_FOLDS:
+        raise InputError(f"fold {fold}", f"must be between 0 and {K_FOLDS - 1}")
+    prep = _prepare(bodies_csv, stances_csv, cache_dir, log)
+    test, train = fold_masks(prep.data, fold)
+    train &= np.array([b not in demo_body_ids() for _, b, _ in prep.data.pairs])
+    t0 = time.perf_counter()
+    _, metrics, cross_meta = _fit_two_stage(prep, train, test, out_dir, True, augment, log)
+    return {
+        "fold": fold,
+        "augment": augment,
+        "test_pairs": int(test.sum()),
+        "test_counts": {lab: int((prep.y[test] == i).sum()) for i, lab in enumerate(STANCE_LABELS)},
+        "metrics": metrics,
+        "by_weight": cross_meta["test_by_weight"] if cross_meta else {},
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
 
 
 def bench_stance(bodies_csv: Path, stances_csv: Path, model: m.StanceModel, holdout: bool = False) -> dict[str, Any]:
@@ -192,4 +269,4 @@ def bench_stance(bodies_csv: Path, stances_csv: Path, model: m.StanceModel, hold
     return report
 
 
-__all__ = ["bench_stance", "demo_body_ids", "holdout_body_ids", "holdout_mask", "load_fnc", "train_stance"]
+__all__ = ["bench_stance", "demo_body_ids", "evaluate_fold", "fold_masks", "holdout_body_ids", "holdout_mask", "load_fnc", "train_stance"]

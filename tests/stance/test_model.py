@@ -129,3 +129,18 @@ def test_tampered_cross_encoder_is_refused(model: StanceModel, tmp_path: Path) -
     onnx.write_bytes(onnx.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ModelError, match="checksum"):
         StanceModel.load(tmp_path)
+
+
+def test_mix_related_endpoints_and_untouched_rows() -> None:
+    from claimwatch.stance.model import mix_related
+
+    proba = np.array([[0.2, 0.1, 0.3, 0.4], [0.1, 0.0, 0.1, 0.8]])
+    cross = np.array([[0.0, 1.0, 0.0]])
+    lgb_only = mix_related(proba, [0], cross, 0.0)
+    assert np.allclose(lgb_only, proba)
+    cross_only = mix_related(proba, [0], cross, 1.0)
+    assert np.allclose(cross_only[0], [0.0, 0.6, 0.0, 0.4])  # the related mass 0.6 goes where the cross-encoder says
+    assert np.allclose(cross_only[1], proba[1])  # rows not passed are not touched
+    half = mix_related(proba, [0], cross, 0.5)
+    assert np.allclose(half[0], [0.1, 0.35, 0.15, 0.4]) and np.allclose(half.sum(axis=1), 1.0)
+    assert np.allclose(mix_related(proba, [0], None, 0.5), proba)
