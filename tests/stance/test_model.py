@@ -14,9 +14,10 @@ from claimwatch.stance.metrics import evaluate, fnc_score
 from claimwatch.stance.train import bench_stance
 from tests.conftest import FNC_BODIES, FNC_STANCES, need
 
-# Floors pinned just under the shipped model's figures on its held-out topics (LightGBM + cross-encoder:
-# FNC 88.26, macro-F1 0.658, disagree F1 0.235 on only 24 disagree pairs): a regression fails CI.
-FLOORS = {"fnc_score": 87.3, "macro_f1": 0.62, "disagree": 0.15, "agree": 0.55}
+# Floors pinned just under the shipped model's figures on its held-out topics (LightGBM + cross-encoder
+# at weight 0.3: FNC 87.6, macro-F1 0.657, agree F1 0.654, disagree F1 0.20 on only 24 disagree pairs):
+# a regression fails CI.
+FLOORS = {"fnc_score": 87.0, "macro_f1": 0.63, "disagree": 0.15, "agree": 0.60}
 
 
 @pytest.fixture(scope="module")
