@@ -141,7 +141,7 @@ class StanceModel:
         """
         if self.cross is None or not len(proba):
             return proba
-        rows = [i for i in range(len(proba)) if proba[i, 3] < 0.5]
+        rows = cross_rows(proba)
         if not rows:
             return proba
         ce = self.cross.predict([claims[i] for i in rows], [excerpts[i] for i in rows])
@@ -230,6 +230,11 @@ class StanceModel:
     def predict(self, claim: str, bodies: Sequence[str], evidence: int = 3) -> list[StanceResult]:
         """Stance of each body towards one claim."""
         return self.predict_pairs([claim], bodies, [(0, i) for i in range(len(bodies))], evidence)
+
+
+def cross_rows(proba: np.ndarray) -> list[int]:
+    """Rows whose label the cross-encoder can change: those the first stage does not call unrelated with P >= 0.5."""
+    return [i for i in range(len(proba)) if proba[i, 3] < 0.5]
 
 
 def mix_related(proba: np.ndarray, rows: Sequence[int], cross: np.ndarray | None, weight: float) -> np.ndarray:

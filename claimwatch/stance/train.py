@@ -63,6 +63,11 @@ def holdout_mask(data: FncData) -> tuple[np.ndarray, np.ndarray]:
     return fold_masks(data, HOLDOUT_FOLD)
 
 
+def _without_demo(data: FncData, train: np.ndarray, demo: set[int]) -> np.ndarray:
+    """The training mask less every pair on a body bundled with `claimwatch demo`."""
+    return train & np.array([b not in demo for _, b, _ in data.pairs])
+
+
 def holdout_body_ids(data: FncData) -> set[int]:
     """Bodies the shipped model never saw in training (hold-out topics and the demo's bodies)."""
     _, train = holdout_mask(data)
@@ -145,23 +150,22 @@ def _fit_two_stage(
         augment=augment,
     )
     cross_meta["weight"] = m.CROSS_WEIGHT
-    staged = m.StanceModel(booster, {"cross": cross_meta}, prep.embedder, CrossEncoder(out_dir / cross_meta["file"]))
+    encoder = CrossEncoder(out_dir / cross_meta["file"])
     test_idx = np.flatnonzero(test)
-    claims_test = [prep.heads[prep.pairs[i][0]] for i in test_idx]
-    excerpts_test = [prep.excerpts[i] for i in test_idx]
     # The cross-encoder runs once; the mix at each weight is arithmetic on its probabilities.
-    rows = [i for i in range(len(lgb_test)) if lgb_test[i, 3] < 0.5]
-    ce = staged.cross.predict([claims_test[i] for i in rows], [excerpts_test[i] for i in rows]) if staged.cross and rows else None
+    rows = m.cross_rows(lgb_test)
+    ce = (
+        encoder.predict([prep.heads[prep.pairs[test_idx[i]][0]] for i in rows], [prep.excerpts[test_idx[i]] for i in rows])
+        if rows
+        else None
+    )
     cross_meta["test_by_weight"] = {}
-    for weight in (0.0, 0.3, 0.5, 0.7, 1.0):
+    for weight in sorted({0.0, 0.3, 0.5, 0.7, 1.0, m.CROSS_WEIGHT}):
         mixed = m.mix_related(lgb_test, rows, ce, weight)
         alt = evaluate(gold_test, [STANCE_LABELS[i] for i in mixed.argmax(axis=1)])
         cross_meta["test_by_weight"][str(weight)] = {k: alt[k] for k in ("fnc_score", "macro_f1", "f1")}
         if weight == m.CROSS_WEIGHT:
             metrics["two_stage"] = alt
-    if "two_stage" not in metrics:
-        mixed = m.mix_related(lgb_test, rows, ce, m.CROSS_WEIGHT)
-        metrics["two_stage"] = evaluate(gold_test, [STANCE_LABELS[i] for i in mixed.argmax(axis=1)])
     log(f"test topics, two stages: FNC {metrics['two_stage']['fnc_score']} macro-F1 {metrics['two_stage']['macro_f1']}")
     return booster, metrics, cross_meta
 
@@ -187,7 +191,7 @@ def train_stance(
             log(f"cv by {kind}: FNC {metrics[f'cv_{kind}']['fnc_score']} macro-F1 {metrics[f'cv_{kind}']['macro_f1']}")
     test, train = holdout_mask(data)
     demo = demo_body_ids()
-    train &= np.array([b not in demo for _, b, _ in data.pairs])
+    train = _without_demo(data, train, demo)
     t1 = time.perf_counter()
     booster, fold_metrics, cross_meta = _fit_two_stage(prep, train, test, out_dir, cross, augment, log)
     t_fit = time.perf_counter() - t1
@@ -233,7 +237,7 @@ def evaluate_fold(
         raise InputError(f"fold {fold}", f"must be between 0 and {K_FOLDS - 1}")
     prep = _prepare(bodies_csv, stances_csv, cache_dir, log)
     test, train = fold_masks(prep.data, fold)
-    train &= np.array([b not in demo_body_ids() for _, b, _ in prep.data.pairs])
+    train = _without_demo(prep.data, train, demo_body_ids())
     t0 = time.perf_counter()
     _, metrics, cross_meta = _fit_two_stage(prep, train, test, out_dir, True, augment, log)
     return {
