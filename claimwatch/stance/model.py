@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,15 +22,10 @@ from claimwatch.errors import ModelError
 from claimwatch.nlp.embed import Encoder, get_embedder
 from claimwatch.records import STANCE_LABELS, Evidence, StanceResult
 from claimwatch.stance.cross import CrossEncoder, cross_input
+from claimwatch.stance.evidence import evidence_indices
 from claimwatch.stance.features import FEATURE_NAMES, BodyRep, ClaimRep, body_reps, claim_reps, pair_features
 
 MODEL_FILE = "stance.lgb"
-# Strong contrary cues only: weak ones ("despite", "not") would pick ordinary sentences as counter-evidence.
-_CONTRARY = re.compile(
-    r"\b(den(y|ies|ied|ial)|dismiss(ed|es)?|reject(ed|s)?|refut(e|ed|es)|debunk(ed|s)?|hoax|fake|false(ly)?|untrue|"
-    r"not true|retract(ed|ion)?|no evidence|baseless|unfounded|fabricated|doctored|satir(e|ical))\b",
-    re.IGNORECASE,
-)
 META_FILE = "meta.json"
 MAX_EVIDENCE = 8
 # Weight of the cross-encoder in the related mass. Chosen on topic fold 2 (`bench stance-fold --fold 2`),
@@ -133,18 +127,20 @@ class StanceModel:
         """Class probabilities in STANCE_LABELS order (the LightGBM stage alone)."""
         return np.asarray(self.booster.predict(X, num_threads=2))
 
-    def apply_cross(self, proba: np.ndarray, claims: Sequence[str], excerpts: Sequence[str]) -> np.ndarray:
+    def apply_cross(self, proba: np.ndarray, claims: Sequence[str], excerpt: Callable[[int], str]) -> np.ndarray:
         """Second stage: re-share the related probability mass with the cross-encoder.
 
         Only rows the first stage does not call unrelated with P >= 0.5 can change label, so only
-        those go through the cross-encoder (see `mix_related`).
+        those go through the cross-encoder (see `mix_related`), and only their excerpts are built
+        (`excerpt(row)`): most candidate pairs are unrelated, and building an excerpt costs a pass
+        over the body's sentences.
         """
         if self.cross is None or not len(proba):
             return proba
         rows = cross_rows(proba)
         if not rows:
             return proba
-        ce = self.cross.predict([claims[i] for i in rows], [excerpts[i] for i in rows])
+        ce = self.cross.predict([claims[i] for i in rows], [excerpt(i) for i in rows])
         return mix_related(proba, rows, ce, self.cross_weight)
 
     def predict_pairs(
@@ -188,7 +184,7 @@ class StanceModel:
             proba = self.apply_cross(
                 proba,
                 [claims[pairs[i][0]] for i in chosen],
-                [cross_input(b_reps[pairs[i][1]].sentences, sims_of[i]) for i in chosen],
+                lambda row: cross_input(b_reps[pairs[chosen[row]][1]].sentences, sims_of[chosen[row]]),
             )
         by_pair = dict(zip(chosen, proba, strict=True))
         results = []
@@ -210,7 +206,7 @@ class StanceModel:
                 continue
             p = by_pair[n]
             label = STANCE_LABELS[int(np.argmax(p))]
-            top_k = evidence_indices(sims, b_reps[bi], evidence)
+            top_k = evidence_indices(sims, sentences, evidence)
             if also_above is not None:
                 top_k += [int(i) for i in np.argsort(-sims) if sims[i] >= also_above and int(i) not in top_k][: MAX_EVIDENCE - len(top_k)]
             results.append(
@@ -247,18 +243,6 @@ def mix_related(proba: np.ndarray, rows: Sequence[int], cross: np.ndarray | None
     lgb_related = proba[rows, :3] / np.maximum(related[:, None], 1e-9)
     out[rows, :3] = (weight * cross + (1.0 - weight) * lgb_related) * related[:, None]
     return out
-
-
-def evidence_indices(sims: np.ndarray, body: BodyRep, k: int) -> list[int]:
-    """The k sentences to show: the best matches to the claim, plus the best-matching sentence that
-    refutes or denies (a denial often shares few words with the claim, yet is the evidence that matters)."""
-    order = [int(i) for i in np.argsort(-sims)]
-    chosen = order[: max(k - 1, 1)] if k > 1 else order[:1]
-    near = {j for i in order[:3] for j in (i - 1, i, i + 1)}
-    candidates = [i for i in order if _CONTRARY.search(body.sentences[i].text) and (sims[i] >= 0.3 or i in near) and i not in chosen]
-    if k > 1:
-        chosen += candidates[:1] or [i for i in order if i not in chosen][:1]
-    return chosen[:k]
 
 
 def dataset_features(
