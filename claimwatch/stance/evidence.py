@@ -1,7 +1,8 @@
 """Which article sentences speak to a claim: the best matches, plus the best-matching one that refutes.
 
-Shared by the evidence a user is shown and the excerpt the cross-encoder reads, so the model judges
-the same sentences the user sees.
+Shared by the evidence a user is shown and the excerpt the cross-encoder reads (4 sentences), so the
+model reads every sentence shown as evidence: the selection for k = 3, the default display, is a
+subset of the selection for k = 4 (same `near` set, same first refuting sentence).
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ def evidence_indices(sims: np.ndarray, sentences: Sequence[Sentence], k: int) ->
     sentence that refutes or denies (a denial often shares few words with the claim, yet is the evidence
     that matters), else the k-th best match."""
     order = [int(i) for i in np.argsort(-sims)]
-    chosen = order[: max(k - 1, 1)] if k > 1 else order[:1]
-    near = {j for i in order[:3] for j in (i - 1, i, i + 1)}
+    chosen = order[: max(k - 1, 1)]
     if k > 1:
+        near = {j for i in order[:3] for j in (i - 1, i, i + 1)}
         # Cheap conditions first: the cue test is the costly one.
         refuting = (i for i in order if i not in chosen and (sims[i] >= 0.3 or i in near) and refutes(sentences[i].text))
         extra = next(refuting, None)

@@ -76,16 +76,14 @@ def holdout_body_ids(data: FncData) -> set[int]:
 
 
 def _cross_validate(data: FncData, X: np.ndarray, y: np.ndarray, kind: str) -> dict[str, Any]:
-    body_topic, head_topic = topic_components(data.pairs)
     gold: list[str] = []
     pred: list[str] = []
-    folds: list[set[int]] = topic_folds(data, K_FOLDS) if kind == "topic" else body_folds(data, K_FOLDS)
-    for fold in folds:
+    by_body = body_folds(data, K_FOLDS) if kind == "body" else []
+    for k in range(K_FOLDS):
         if kind == "topic":
-            test = np.array([body_topic[b] in fold for _, b, _ in data.pairs])
-            train = np.array([body_topic[b] not in fold and head_topic[h] not in fold for h, b, _ in data.pairs])
+            test, train = fold_masks(data, k)
         else:
-            test = np.array([b in fold for _, b, _ in data.pairs])
+            test = np.array([b in by_body[k] for _, b, _ in data.pairs])
             train = ~test
         booster = m.fit(X[train], y[train])
         gold += [STANCE_LABELS[i] for i in y[test]]

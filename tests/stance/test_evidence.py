@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from claimwatch.records import Sentence
 from claimwatch.stance.cross import cross_input
@@ -51,3 +53,13 @@ def test_far_weak_refutation_is_not_evidence() -> None:
 def test_cross_encoder_reads_the_evidence_in_reading_order() -> None:
     excerpt = cross_input(_sentences(), SIMS)
     assert excerpt == " ".join(TEXTS[i] for i in (0, 1, 2, 4))
+
+
+@given(
+    st.lists(st.tuples(st.floats(0.0, 1.0, allow_nan=False), st.booleans()), min_size=1, max_size=30),
+)
+def test_the_cross_encoder_reads_every_sentence_shown_by_default(rows: list[tuple[float, bool]]) -> None:
+    # Display shows 3 sentences, the cross-encoder reads 4: the 3 must be among the 4.
+    sims = np.array([s for s, _ in rows], dtype=np.float32)
+    sentences = [Sentence(text=f"Sentence {i} {'is a hoax' if r else 'says so'}.", start=0, end=1) for i, (_, r) in enumerate(rows)]
+    assert set(evidence_indices(sims, sentences, 3)) <= set(evidence_indices(sims, sentences, 4))
