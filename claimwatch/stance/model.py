@@ -98,7 +98,8 @@ class StanceModel:
         self.meta = meta
         self.embedder = embedder or get_embedder()
         self.cross = cross
-        self.cross_weight = float(meta.get("cross", {}).get("weight", CROSS_WEIGHT))
+        # A LightGBM-only artifact records "cross": null.
+        self.cross_weight = float((meta.get("cross") or {}).get("weight", CROSS_WEIGHT))
         self.version = meta.get("version", "unknown")
 
     @classmethod

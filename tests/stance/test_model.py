@@ -51,6 +51,20 @@ def test_save_load_round_trip(model: StanceModel, tmp_path: Path) -> None:
     assert again.version == model.version
 
 
+def test_lightgbm_only_artifact_round_trip(model: StanceModel, tmp_path: Path) -> None:
+    # What `train stance --no-cross` writes: "cross": null and no cross.onnx.
+    lgb_only = StanceModel(model.booster, {**model.meta, "cross": None}, model.embedder)
+    lgb_only.save(tmp_path)
+    assert not (tmp_path / "cross.onnx").exists()
+    again = StanceModel.load(tmp_path)
+    assert again.cross is None
+    X = np.random.default_rng(1).normal(size=(20, len(model.meta["features"]))).astype(np.float32)
+    assert np.allclose(again.predict_proba(X), model.predict_proba(X))
+    [result] = again.predict("The bridge collapsed after heavy rain", [BODIES[0]])
+    assert result.label != "unrelated"
+    assert abs(sum(result.probabilities.values()) - 1.0) < 1e-3
+
+
 def test_missing_or_incompatible_artifact(tmp_path: Path, model: StanceModel) -> None:
     with pytest.raises(ModelError, match="train stance"):
         StanceModel.load(tmp_path)
