@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -61,8 +62,9 @@ def _progress(total: int, label: str) -> Iterator[Progress]:
 
 
 def _short(text: str | None, n: int = 90) -> str:
+    """Text on one line, cut to n characters and escaped for Rich markup."""
     text = " ".join((text or "").split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return escape(text if len(text) <= n else text[: n - 1] + "…")
 
 
 # -- ingest -----------------------------------------------------------------------------------
@@ -98,7 +100,7 @@ def ingest(
         _print_json(report.to_dict())
     else:
         for failure in report.failed:
-            err.print(f"[red]failed[/red] {failure.origin}: {failure.reason}", highlight=False)
+            err.print(f"[red]failed[/red] {escape(str(failure.origin))}: {escape(failure.reason)}", highlight=False)
         out.print(report.summary())
     if report.failed:
         raise typer.Exit(1)
@@ -127,7 +129,7 @@ def articles_list(
     for a in items:
         table.add_row(
             str(a.id),
-            a.outlet or "",
+            escape(a.outlet or ""),
             a.published.date().isoformat() if a.published else "",
             _short(a.title or a.text, 70),
             str(a.duplicate_of or ""),
@@ -151,7 +153,7 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
             | {"versions": versions, "attributions": [a.to_dict() for a in attributions], "stances": [s.to_dict() for s in stances]}
         )
         return
-    out.print(f"[bold]#{article.id} {article.title or '(no title)'}[/bold]", highlight=False)
+    out.print(f"[bold]#{article.id} {escape(article.title or '(no title)')}[/bold]", highlight=False)
     meta = [
         f"outlet: {article.outlet}" if article.outlet else "",
         f"author: {article.author}" if article.author else "",
@@ -161,14 +163,17 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
         f"version {article.version}",
         f"syndicated copy of #{article.duplicate_of}" if article.duplicate_of else "",
     ]
-    out.print(" | ".join(m for m in meta if m), highlight=False)
+    out.print(escape(" | ".join(m for m in meta if m)), highlight=False)
     out.print()
-    out.print(article.text, highlight=False)
+    out.print(escape(article.text), highlight=False)
     if attributions:
         out.print("\n[bold]Attributions[/bold]")
         for a in attributions:
             flags = ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
-            out.print(f"- {a.source} [{a.cue}] {a.kind}{' ' + flags if flags else ''}: {_short(a.content, 100)}", highlight=False)
+            out.print(
+                f"- {escape(a.source or '(unnamed)')} \\[{escape(a.cue)}] {a.kind}{' ' + flags if flags else ''}: {_short(a.content, 100)}",
+                highlight=False,
+            )
     if stances:
         out.print("\n[bold]Stances[/bold]")
         for s in stances:
@@ -202,7 +207,10 @@ def analyze(
         _print_json(title | result.to_dict())
         return
     if article.title:
-        out.print(f"[bold]{article.title}[/bold]{'  [yellow](hedged headline)[/yellow]' if title['title_hedged'] else ''}", highlight=False)
+        out.print(
+            f"[bold]{escape(article.title or '')}[/bold]{'  [yellow](hedged headline)[/yellow]' if title['title_hedged'] else ''}",
+            highlight=False,
+        )
     out.print(
         f"{len(result.sentences)} sentences, {len(result.entities)} entities, {len(result.attributions)} attributions, {len(result.claims)} check-worthy claims"
     )
@@ -210,7 +218,7 @@ def analyze(
     for a in result.attributions:
         flags = ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
         source = a.source + (f" ({a.resolved_from})" if a.resolved_from else "") if a.source else "(unnamed)"
-        table.add_row(source, a.cue, a.kind, flags, a.channel or "", _short(a.content, 60))
+        table.add_row(escape(source), escape(a.cue), a.kind, flags, escape(a.channel or ""), _short(a.content, 60))
     out.print(table)
 
 
@@ -240,7 +248,7 @@ def claims_add(
     if as_json:
         _print_json(claim.to_dict() | {"match": report.to_dict()})
     else:
-        out.print(f"claim #{claim.id}: {claim.text}", highlight=False)
+        out.print(f"claim #{claim.id}: {escape(claim.text)}", highlight=False)
         if report.pairs:
             out.print(f"matched {report.pairs} articles: {report.related} about it", highlight=False)
 
@@ -272,7 +280,10 @@ def claims_discover(
     if not proposals:
         out.print(f"no claim is made by {min_articles} or more articles yet")
     for p in proposals:
-        out.print(f"[bold]{p.text}[/bold]  ({len(p.articles)} articles: {', '.join(p.outlets[:4]) or 'outlets unknown'})", highlight=False)
+        out.print(
+            f"[bold]{escape(p.text)}[/bold]  ({len(p.articles)} articles: {escape(', '.join(p.outlets[:4]) or 'outlets unknown')})",
+            highlight=False,
+        )
         for m in p.members[1:4]:
             out.print(f"   ~ {_short(m, 100)}", highlight=False)
     if added:
@@ -295,7 +306,7 @@ def claims_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     for d in dossiers:
         style = STATUS_STYLE[d.status]
         counts = ", ".join(f"{k} {v}" for k, v in sorted(d.stance_counts.items())) or "no related article"
-        out.print(f"#{d.claim.id} [{style}]{d.status:<10}[/{style}] {d.claim.text}  [dim]({counts})[/dim]", highlight=False)
+        out.print(f"#{d.claim.id} [{style}]{d.status:<10}[/{style}] {escape(d.claim.text)}  [dim]({counts})[/dim]", highlight=False)
 
 
 @claims_app.command("show")
@@ -309,7 +320,7 @@ def claims_show(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> No
     if as_json:
         _print_json(claim.to_dict() | {"stances": [s.to_dict() for s in stances]})
         return
-    out.print(f"[bold]#{claim.id} {claim.text}[/bold]", highlight=False)
+    out.print(f"[bold]#{claim.id} {escape(claim.text)}[/bold]", highlight=False)
     for s in stances:
         if s.label != "unrelated":
             out.print(f"- article #{s.article_id}: {s.label} ({s.probabilities.get(s.label, 0.0):.2f})", highlight=False)
@@ -349,24 +360,24 @@ def dossier(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         _print_json(d.to_dict())
         return
     style = STATUS_STYLE[d.status]
-    out.print(f"[bold]Claim #{d.claim.id}[/bold] {d.claim.text}", highlight=False)
+    out.print(f"[bold]Claim #{d.claim.id}[/bold] {escape(d.claim.text)}", highlight=False)
     out.print(f"status: [bold {style}]{d.status.upper()}[/bold {style}]", highlight=False)
     for reason in d.reasons:
-        out.print(f"  - {reason}", highlight=False)
+        out.print(f"  - {escape(reason)}", highlight=False)
     if d.first_appearance:
         f = d.first_appearance
         when = f.published.date().isoformat() if f.published else "undated"
-        out.print(f"first appearance: #{f.article_id} {f.outlet or ''} {when} {_short(f.title, 60)}", highlight=False)
+        out.print(f"first appearance: #{f.article_id} {escape(f.outlet or '')} {when} {_short(f.title, 60)}", highlight=False)
     for label, mentions in (("denied by", d.denied_by), ("confirmed by", d.confirmed_by)):
         for m in mentions:
             channel = f" (to {m.channel})" if m.channel else ""
-            out.print(f"{label}: {m.source}{channel} in #{m.article_id}: “{_short(m.content, 80)}”", highlight=False)
+            out.print(f"{label}: {escape(m.source + channel)} in #{m.article_id}: “{_short(m.content, 80)}”", highlight=False)
     table = Table("id", "date", "outlet", "stance", "hedged", "evidence", "copies")
     for e in d.entries:
         table.add_row(
             str(e.article_id),
             e.published.date().isoformat() if e.published else "",
-            e.outlet or "",
+            escape(e.outlet or ""),
             f"{e.stance} {e.confidence:.2f}",
             "yes" if e.hedged else "",
             _short(e.evidence[0].text if e.evidence else "", 70),
@@ -394,7 +405,7 @@ def export(
         text = run_export(build_dossiers(store), fmt, base_url)
     if output:
         output.write_text(text, "utf-8")
-        err.print(f"wrote {output}", highlight=False)
+        err.print(f"wrote {escape(str(output))}", highlight=False)
     else:
         sys.stdout.write(text)
 
@@ -422,7 +433,7 @@ def main() -> None:
         code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising here
         sys.exit(code if isinstance(code, int) else 0)
     except ClaimwatchError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -469,11 +480,11 @@ def stance(
     else:
         for a, r in zip(articles, results, strict=True):
             probs = " ".join(f"{k} {v:.2f}" for k, v in r.probabilities.items())
-            out.print(f"[bold]{r.label}[/bold]  {a.title or a.origin}  ({probs})", highlight=False)
+            out.print(f"[bold]{r.label}[/bold]  {escape(str(a.title or a.origin))}  ({probs})", highlight=False)
             for e in r.evidence:
                 out.print(f"   {e.score:.2f}  {_short(e.text, 150)}", highlight=False)
         for f in failed:
-            err.print(f"[red]failed[/red] {f.origin}: {f.reason}", highlight=False)
+            err.print(f"[red]failed[/red] {escape(str(f.origin))}: {escape(f.reason)}", highlight=False)
     if failed:
         raise typer.Exit(1)
 
@@ -506,7 +517,7 @@ def train_stance_cmd(
         out_dir or default_model_dir(),
         cache,
         cross_validate=not no_cv,
-        log=lambda m: err.print(m, highlight=False),
+        log=lambda m: err.print(escape(m), highlight=False),
         cross=cross,
         augment=augment,
     )
@@ -568,7 +579,7 @@ def bench_status_cmd(
             f"{name:<42} {r['claims']:>4} claims  accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  ({f1})", highlight=False
         )
 
-    out.print(f"rules: {report['rules']}", highlight=False)
+    out.print(f"rules: {escape(str(report['rules']))}", highlight=False)
     for split in ("dev", "test", "all"):
         line(f"gold stances, {split} half" if split != "all" else "gold stances, all claims", report["gold_stances"][split])
     line("baseline: majority vote of stances", report["vote_baseline"])
@@ -583,7 +594,7 @@ def bench_status_cmd(
         for subset in ("all_joined", "held_out_bodies_only"):
             line(f"predicted stances, {subset}", p[subset]["predicted"])
             line("  gold stances on the same claims", p[subset]["gold_stances_same_claims"])
-        out.print(p["note"], highlight=False)
+        out.print(escape(p["note"]), highlight=False)
 
 
 @bench_app.command("attribution")
@@ -655,7 +666,7 @@ def bench_stance_fold_cmd(
 
     with tempfile.TemporaryDirectory() as tmp:
         report = evaluate_fold(
-            bodies, stances, fold, out_dir or Path(tmp), cache, augment=augment, log=lambda m: err.print(m, highlight=False)
+            bodies, stances, fold, out_dir or Path(tmp), cache, augment=augment, log=lambda m: err.print(escape(m), highlight=False)
         )
     if as_json:
         _print_json(report)
@@ -689,14 +700,16 @@ def demo(
     if as_json:
         _print_json(result)
         return
-    out.print(f"[bold]claimwatch demo[/bold]: {result['ingest']['summary']}", highlight=False)
+    out.print(f"[bold]claimwatch demo[/bold]: {escape(result['ingest']['summary'])}", highlight=False)
     for claim in result["claims"]:
-        out.print(f"\n[bold cyan]Claim #{claim['id']}[/bold cyan] {claim['text']}", highlight=False)
+        out.print(f"\n[bold cyan]Claim #{claim['id']}[/bold cyan] {escape(claim['text'])}", highlight=False)
         style = STATUS_STYLE[claim["status"]]
-        out.print(f"  status: [bold {style}]{claim['status'].upper()}[/bold {style}] — {'; '.join(claim['reasons'])}", highlight=False)
+        out.print(
+            f"  status: [bold {style}]{claim['status'].upper()}[/bold {style}] — {escape('; '.join(claim['reasons']))}", highlight=False
+        )
         for m in claim["denied_by"]:
             channel = f" to {m['channel']}" if m["channel"] else ""
-            out.print(f"  denied by {m['source']}{channel}: “{_short(m['content'], 80)}”", highlight=False)
+            out.print(f"  denied by {escape(m['source'] + channel)}: “{_short(m['content'], 80)}”", highlight=False)
         counts = ", ".join(f"{k} {v}" for k, v in sorted(claim["stance_counts"].items()))
         out.print(f"  stances: {counts or 'no related articles'}", highlight=False)
         for row in claim["articles"]:

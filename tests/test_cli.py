@@ -82,6 +82,25 @@ def test_analyze_command(csmonitor: Path) -> None:
     assert bad.returncode == 1 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_text_with_square_brackets_is_printed_as_is(tmp_path: Path) -> None:
+    # Rich reads [word] as markup: unescaped, "[said]" vanished and "[/b]" crashed with a traceback.
+    db = str(tmp_path / "cw.db")
+    article = tmp_path / "brackets.jsonl"
+    body = (
+        "The mayor said [in a statement] that the bridge would reopen on Monday after repairs. "
+        "Engineers said the damage was limited to one span [/b] and that traffic could resume soon. " * 3
+    )
+    article.write_text(json.dumps({"title": "Bridge [/b] to reopen [video]", "text": body}) + "\n", "utf-8")
+    assert cw("ingest", str(article), "--db", db).returncode == 0
+    listed = cw("articles", "list", "--db", db)
+    assert listed.returncode == 0 and "Bridge [/b] to reopen [video]" in listed.stdout, listed.stderr
+    shown = cw("articles", "show", "1", "--db", db)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr
+    assert "Bridge [/b] to reopen [video]" in shown.stdout and "[said]" in shown.stdout
+    missing = cw("analyze", str(tmp_path / "no[/b]such.txt"))
+    assert missing.returncode == 1 and "no[/b]such.txt" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_env_var_selects_database(tmp_path: Path, csmonitor: Path) -> None:
     env = ENV | {"CLAIMWATCH_DB": str(tmp_path / "env.db")}
     assert cw("ingest", str(csmonitor), env=env).returncode == 0
