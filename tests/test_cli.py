@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -195,3 +196,19 @@ def test_bench_stance_fold_refuses_a_fold_that_does_not_exist() -> None:
     assert proc.returncode == 1
     assert "fold 7: must be between 0 and 4" in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_train_embedder_rebuilds_the_pinned_graph_or_says_what_is_missing(tmp_path: Path) -> None:
+    from claimwatch.nlp.embed import MODEL_SHA256
+
+    out = tmp_path / "minilm-int8.onnx"
+    proc = cw("train", "embedder", "--out", str(out), "--json")
+    if importlib.util.find_spec("torch") is None:  # CI installs the test extra only
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr
+        assert "pip install -e '.[train]'" in proc.stderr
+        assert not out.exists()
+        return
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["sha256"] == MODEL_SHA256 and report["matches_pinned"] is True
+    assert out.stat().st_size == report["bytes"] > 20_000_000

@@ -97,6 +97,12 @@ class StanceModel:
         self.booster = booster
         self.meta = meta
         self.embedder = embedder or get_embedder()
+        # Its features are similarities in one embedding space; another graph's vectors would mislead it.
+        if meta.get("embedder") and meta["embedder"] != self.embedder.version:
+            raise ModelError(
+                f"the stance model was trained with embedder {meta['embedder']}, this install has {self.embedder.version}; "
+                "retrain with `claimwatch train stance`"
+            )
         self.cross = cross
         # A LightGBM-only artifact records "cross": null.
         self.cross_weight = float((meta.get("cross") or {}).get("weight", CROSS_WEIGHT))
@@ -159,7 +165,7 @@ class StanceModel:
         With `min_similarity`, pairs whose best claim-sentence similarity is below it are retrieval
         misses: labelled unrelated without running the classifier (model_version "retrieval"; empty
         probabilities, since no model was asked). On FNC-1, 0.3 keeps 99.4 % of related pairs and skips
-        86 % of all claim x body pairs. With `also_above`, every other sentence at least that similar
+        85 % of all claim x body pairs. With `also_above`, every other sentence at least that similar
         to the claim is appended to the evidence (up to MAX_EVIDENCE), so a dossier can find the
         attributions that report the claim in other words.
         """

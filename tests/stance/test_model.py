@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +167,11 @@ def test_mix_related_endpoints_and_untouched_rows() -> None:
     half = mix_related(proba, [0], cross, 0.5)
     assert np.allclose(half[0], [0.1, 0.35, 0.15, 0.4]) and np.allclose(half.sum(axis=1), 1.0)
     assert np.allclose(mix_related(proba, [0], None, 0.5), proba)
+
+
+def test_artifact_from_another_embedder_is_refused(tmp_path: Path, model: StanceModel) -> None:
+    model.save(tmp_path)
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    (tmp_path / "meta.json").write_text(json.dumps({**meta, "embedder": "all-MiniLM-L6-v2-int8:000000000000"}))
+    with pytest.raises(ModelError, match="trained with embedder all-MiniLM-L6-v2-int8:000000000000.*train stance"):
+        StanceModel.load(tmp_path)
