@@ -30,8 +30,8 @@ META_FILE = "meta.json"
 MAX_EVIDENCE = 8
 # Weight of the cross-encoder in the related mass. Chosen on topic fold 2 (`bench stance-fold --fold 2`),
 # never on the hold-out: macro-F1 0.676 / 0.699 / 0.659 / 0.632 at 0 / 0.3 / 0.5 / 0.7 (with the current
-# embedder: 0.674 / 0.701 / 0.670 / 0.644). Above 0.3 the
-# cross-encoder's weak disagree calls (F1 0.24 alone) override the LightGBM stage's refute cues.
+# embedder: 0.674 / 0.701 / 0.670 / 0.644). Above 0.3 the cross-encoder's weak disagree calls
+# (F1 0.23 alone) override the LightGBM stage's refute cues.
 CROSS_WEIGHT = 0.3
 SEED = 13
 PARAMS: dict[str, Any] = {
