@@ -11,7 +11,6 @@ dot product is a cosine similarity.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -19,11 +18,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import onnxruntime as ort
-from tokenizers import Tokenizer
 
-from claimwatch.errors import ModelError
 from claimwatch.nlp.export import EMBEDDER_FILE
+from claimwatch.nlp.runtime import load_session, minilm_tokenizer
 
 MODEL_SHA256 = "be792bd6fb9e34f71a9f4b87f4d854af9c1bdebca4a27e61bd25da48d862ff16"
 DIM = 384
@@ -39,21 +36,15 @@ class Embedder:
     """Encodes texts into unit-length 384-d vectors, one text per run of the graph."""
 
     def __init__(self, threads: int | None = None) -> None:
-        path = model_path()
-        if not path.is_file():
-            raise ModelError(f"no embedding model at {path}; reinstall claimwatch or run `claimwatch train embedder`")
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != MODEL_SHA256:
-            raise ModelError(f"{path} is not the pinned MiniLM int8 graph (sha256 {digest[:12]}…); reinstall claimwatch")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
-        tok_json = resources.files("claimwatch.nlp").joinpath("data/minilm-tokenizer.json").read_text("utf-8")
-        self.tokenizer = Tokenizer.from_str(tok_json)
-        self.tokenizer.no_padding()  # the shipped tokenizer.json pads to 128; one text per run needs none
-        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.session = load_session(
+            model_path(),
+            MODEL_SHA256,
+            "embedding model",
+            "reinstall claimwatch or run `claimwatch train embedder`",
+            "reinstall claimwatch",
+            threads,
+        )
+        self.tokenizer = minilm_tokenizer(MAX_TOKENS)
         self.version = f"all-MiniLM-L6-v2-int8:{MODEL_SHA256[:12]}"
 
     def encode(self, texts: list[str]) -> np.ndarray:
