@@ -208,7 +208,7 @@ def analyze(
         return
     if article.title:
         out.print(
-            f"[bold]{escape(article.title or '')}[/bold]{'  [yellow](hedged headline)[/yellow]' if title['title_hedged'] else ''}",
+            f"[bold]{escape(article.title)}[/bold]{'  [yellow](hedged headline)[/yellow]' if title['title_hedged'] else ''}",
             highlight=False,
         )
     out.print(
