@@ -78,7 +78,6 @@ def build_embedder(out_path: Path) -> dict[str, Any]:
         from transformers import AutoModel
     except ImportError:
         raise ModelError("building the embedder needs the train extra: pip install -e '.[train]'") from None
-    torch.manual_seed(0)
     model = AutoModel.from_pretrained(str(base_model_dir()))
 
     class Tokens(torch.nn.Module):
