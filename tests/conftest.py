@@ -33,7 +33,8 @@ def csmonitor() -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(db=str(tmp_path / "test.db"))
+    # Tests serve pages from 127.0.0.1, which the fetch guard refuses unless allowed.
+    return Settings(db=str(tmp_path / "test.db"), allow_private_fetch=True)
 
 
 @pytest.fixture
