@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from claimwatch.errors import ClaimwatchError
 from claimwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from claimwatch.engine.pipeline import Pipeline
+    from claimwatch.records import Claim, RunReport
 
 app = typer.Typer(help="Track claims through the news: who said it, who repeats, confirms or denies it.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
@@ -30,7 +32,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(bench_app, name="bench")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database file or SQLAlchemy URL (env CLAIMWATCH_DB).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -44,21 +46,53 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Progress]:
-    """A Rich progress bar on stderr (stdout stays clean for --json)."""
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-    with bar:
-        bar.add_task(label, total=total)
-        yield bar
+class _Bar:
+    """Rich progress bars on stderr (stdout stays clean for --json), one per stage, counting real units with an ETA."""
+
+    def __init__(self, units: dict[str, str] | None = None) -> None:
+        self.units = units or {"reading": "sources", "analysing": "articles", "matching": "articles"}
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[unit]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        self.task: TaskID | None = None
+
+    def start(self, stage: str, total: int) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, visible=False)
+        self.task = self.bar.add_task(stage, total=max(total, 1), unit=self.units.get(stage, ""))
+
+    def advance(self, n: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, n)
+
+    def __enter__(self) -> _Bar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+
+def _pipeline(settings: Settings) -> Pipeline:
+    from claimwatch.engine.pipeline import Pipeline
+
+    return Pipeline(settings)
+
+
+def _print_failures(report: RunReport) -> None:
+    for failure in report.ingest.failed:
+        err.print(f"[red]failed[/red] {escape(str(failure.origin))}: {escape(failure.reason)}", highlight=False)
+    for f in report.analysis.failed + report.match.failed:
+        err.print(f"[red]failed[/red] article #{f.article_id}: {escape(f.reason)} (kept; retried by the next run)", highlight=False)
 
 
 def _short(text: str | None, n: int = 90) -> str:
@@ -80,29 +114,14 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest articles: clean, de-duplicate, store them, extract attributions and match them to claims."""
-    from claimwatch.engine.local import analyze_stored
-    from claimwatch.engine.local import ingest as run_ingest
-    from claimwatch.ingest import expand_sources
-    from claimwatch.store import Store
-
-    settings = _settings(db)
-    sources = expand_sources(paths)
-    with Store(settings) as store, _progress(len(sources), "ingesting") as bar:
-        report = run_ingest(sources, store, settings, encoding=encoding, on_source=lambda _s: bar.advance(bar.task_ids[0]))
-        if analyze:
-            analyze_stored(store)
-        if match_claims and store.list_claims():
-            from claimwatch.engine.local import match
-            from claimwatch.stance import StanceModel
-
-            match(store, StanceModel.load(), settings)
+    with _pipeline(_settings(db)) as pipeline, _Bar() as bar:
+        report = pipeline.ingest(paths, encoding=encoding, analyze=analyze, match=match_claims, progress=bar)
     if as_json:
-        _print_json(report.to_dict())
+        _print_json(report.ingest.to_dict() | {"analysis": report.analysis.to_dict(), "match": report.match.to_dict()})
     else:
-        for failure in report.failed:
-            err.print(f"[red]failed[/red] {escape(str(failure.origin))}: {escape(failure.reason)}", highlight=False)
-        out.print(report.summary())
-    if report.failed:
+        _print_failures(report)
+        out.print(escape(report.summary()), highlight=False)
+    if not report.ok:
         raise typer.Exit(1)
 
 
@@ -147,10 +166,16 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
         versions = store.article_versions(article_id)
         attributions = store.attributions(article_id)
         stances = store.stances(article_id=article_id)
+        failures = store.failures(article_id)
     if as_json:
         _print_json(
             article.to_dict()
-            | {"versions": versions, "attributions": [a.to_dict() for a in attributions], "stances": [s.to_dict() for s in stances]}
+            | {
+                "versions": versions,
+                "attributions": [a.to_dict() for a in attributions],
+                "stances": [s.to_dict() for s in stances],
+                "failures": failures,
+            }
         )
         return
     out.print(f"[bold]#{article.id} {escape(article.title or '(no title)')}[/bold]", highlight=False)
@@ -164,6 +189,9 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
         f"syndicated copy of #{article.duplicate_of}" if article.duplicate_of else "",
     ]
     out.print(escape(" | ".join(m for m in meta if m)), highlight=False)
+    for stage, f in failures.items():
+        retry = "retried by the next run" if f["retried"] else "no longer retried"
+        out.print(f"[red]{stage} failed[/red] ({f['attempts']} runs, {retry}): {escape(f['reason'])}", highlight=False)
     out.print()
     out.print(escape(article.text), highlight=False)
     if attributions:
@@ -233,22 +261,12 @@ def claims_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Track a claim (and score the stored articles against it)."""
-    from claimwatch.engine.local import match
-    from claimwatch.records import MatchReport
-    from claimwatch.stance import StanceModel
-    from claimwatch.store import Store
-
-    settings = _settings(db)
-    with Store(settings) as store:
-        claim = store.add_claim(text)
-        report = MatchReport()
-        if match_claims and store.count_articles():
-            with err.status("matching stored articles against the claim…"):
-                report = match(store, StanceModel.load(), settings)
+    with _pipeline(_settings(db)) as pipeline, _Bar() as bar:
+        claim, created, report = pipeline.add_claim(text, match=match_claims, progress=bar)
     if as_json:
-        _print_json(claim.to_dict() | {"match": report.to_dict()})
+        _print_json(claim.to_dict() | {"created": created, "match": report.to_dict()})
     else:
-        out.print(f"claim #{claim.id}: {escape(claim.text)}", highlight=False)
+        out.print(f"claim #{claim.id}{'' if created else ' (already tracked)'}: {escape(claim.text)}", highlight=False)
         if report.pairs:
             out.print(f"matched {report.pairs} articles: {report.related} about it", highlight=False)
 
@@ -261,19 +279,16 @@ def claims_discover(
     as_json: JsonOpt = False,
 ) -> None:
     """Propose claims from headlines and check-worthy attributed sentences, grouping paraphrases."""
-    from claimwatch.engine.local import match
-    from claimwatch.stance import StanceModel
-    from claimwatch.store import Store
     from claimwatch.track.discover import discover
 
     settings = _settings(db)
-    with Store(settings) as store:
+    with _pipeline(settings) as pipeline:
         with err.status("embedding and clustering candidate claims…"):
-            proposals = discover(store, settings, min_articles=min_articles)
-        added = [store.add_claim(p.text, origin="discovered") for p in proposals] if add else []
-        if added:
-            with err.status("matching articles against the new claims…"):
-                match(store, StanceModel.load(), settings)
+            proposals = discover(pipeline.store, settings, min_articles=min_articles)
+        added: list[Claim] = []
+        if add and proposals:
+            with _Bar() as bar:
+                added, _report = pipeline.add_claims([p.text for p in proposals], origin="discovered", progress=bar)
     if as_json:
         _print_json({"proposals": [p.to_dict() for p in proposals], "added": [c.to_dict() for c in added]})
         return
@@ -331,18 +346,18 @@ def claims_show(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> No
 
 @app.command("match")
 def match_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Score every stored article against every tracked claim (only the pairs not scored yet)."""
-    from claimwatch.engine.local import match
-    from claimwatch.stance import StanceModel
-    from claimwatch.store import Store
-
-    settings = _settings(db)
-    with Store(settings) as store, _progress(max(store.count_articles(), 1), "matching") as bar:
-        report = match(store, StanceModel.load(), settings, on_batch=lambda _m: bar.advance(bar.task_ids[0], 256))
+    """Analyse articles still pending (or failed earlier) and score every stored article against every
+    tracked claim (only the pairs not scored yet)."""
+    with _pipeline(_settings(db)) as pipeline, _Bar() as bar:
+        run = pipeline.process(progress=bar)
+    report = run.match
     if as_json:
-        _print_json(report.to_dict())
+        _print_json(report.to_dict() | {"analysis": run.analysis.to_dict()})
     else:
+        _print_failures(run)
         out.print(f"scored {report.pairs} pairs: {report.classified} passed retrieval, {report.related} related", highlight=False)
+    if not run.ok:
+        raise typer.Exit(1)
 
 
 STATUS_STYLE = {"confirmed": "green", "denied": "red", "disputed": "yellow", "unverified": "white"}
@@ -392,6 +407,7 @@ def export(
     db: DbOpt = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
     base_url: Annotated[str | None, typer.Option(help="Public URL of `claimwatch serve`, for ClaimReview urls.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With -o: print a JSON summary of what was written.")] = False,
 ) -> None:
     """Export every claim's dossier as ClaimReview JSON-LD, JSON Lines or CSV."""
     from claimwatch.store import Store
@@ -404,8 +420,16 @@ def export(
     with Store(_settings(db)) as store:
         text = run_export(build_dossiers(store), fmt, base_url)
     if output:
-        output.write_text(text, "utf-8")
-        err.print(f"wrote {escape(str(output))}", highlight=False)
+        try:
+            output.write_text(text, "utf-8")
+        except OSError as exc:
+            raise ClaimwatchError(f"cannot write {output}: {exc.strerror}") from None
+        if as_json:
+            _print_json({"format": fmt, "output": str(output), "bytes": len(text.encode("utf-8"))})
+        else:
+            err.print(f"wrote {escape(str(output))}", highlight=False)
+    elif as_json and fmt == "csv":
+        raise ClaimwatchError("--json needs --output when the format is csv (JSON and CSV cannot share stdout)")
     else:
         sys.stdout.write(text)
 
@@ -427,8 +451,20 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Click's exception base classes: Typer vendors its own click, and plain click may be installed too."""
+    found = [c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"]
+    try:
+        import click
+
+        found.append(click.ClickException)
+    except ImportError:
+        pass
+    return tuple(found)
+
+
 def main() -> None:
-    """Entry point: run the app, turning our errors into one red line and exit code 1."""
+    """Entry point: every error becomes one red line and a non-zero exit code, never a traceback."""
     try:
         code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising here
         sys.exit(code if isinstance(code, int) else 0)
@@ -437,16 +473,19 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         err.print("[red]aborted[/red]")
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except _click_errors() as exc:  # usage errors: unknown command or option, missing or bad argument
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(0)  # the help was printed
+        message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+        command = getattr(getattr(exc, "ctx", None), "command_path", "claimwatch")
+        err.print(f"[red]error:[/red] {escape(message)} (see '{escape(command)} --help')", highlight=False)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception as exc:  # a bug of ours: still one line, with what to report
+        err.print(f"[red]internal error:[/red] {escape(exc.__class__.__name__)}: {escape(str(exc)[:300])} (please report this)")
+        sys.exit(70)
 
 
 # -- stance -----------------------------------------------------------------------------------

@@ -241,12 +241,30 @@ class Dossier(Record):
 
 
 @dataclass
+class ArticleFailure(Record):
+    """A stored article that a stage could not process; it is marked failed and retried by later runs."""
+
+    article_id: int
+    stage: Literal["analysis", "match"]
+    reason: str
+
+
+@dataclass
+class AnalysisReport(Record):
+    """Outcome of extracting attributions from stored articles."""
+
+    analysed: int = 0
+    failed: list[ArticleFailure] = field(default_factory=list)
+
+
+@dataclass
 class MatchReport(Record):
     """Outcome of matching articles against claims."""
 
     pairs: int = 0  # (claim, article) pairs scored in this run
     classified: int = 0  # of which passed retrieval and went through the stance model
     related: int = 0  # of which the model found related (agree / disagree / discuss)
+    failed: list[ArticleFailure] = field(default_factory=list)
 
 
 @dataclass
@@ -274,3 +292,26 @@ class IngestReport(Record):
             f"/ syndicated copies {len(self.near_duplicates)} / new versions {len(self.new_versions)} "
             f"/ failed {len(self.failed)}"
         )
+
+
+@dataclass
+class RunReport(Record):
+    """Outcome of one pipeline run: what was stored, analysed and matched, and what failed where."""
+
+    ingest: IngestReport = field(default_factory=IngestReport)
+    analysis: AnalysisReport = field(default_factory=AnalysisReport)
+    match: MatchReport = field(default_factory=MatchReport)
+
+    @property
+    def ok(self) -> bool:
+        """True when no item and no stored article failed."""
+        return not (self.ingest.failed or self.analysis.failed or self.match.failed)
+
+    def summary(self) -> str:
+        """One human line per stage that did something."""
+        lines = [self.ingest.summary()]
+        if self.analysis.analysed or self.analysis.failed:
+            lines.append(f"analysed {self.analysis.analysed} articles / analysis failed {len(self.analysis.failed)}")
+        if self.match.pairs or self.match.failed:
+            lines.append(f"matched {self.match.pairs} pairs ({self.match.related} related) / matching failed {len(self.match.failed)}")
+        return "\n".join(lines)

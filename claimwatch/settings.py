@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     def from_env(cls, **overrides: object) -> Settings:
         """Defaults, then CLAIMWATCH_<NAME> environment variables, then explicit overrides (None = not given)."""
         try:
-            return cls(**{k: v for k, v in overrides.items() if v is not None})
+            given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+            return cls(**given)
         except ValidationError as exc:
             raise ConfigError(describe(exc, overrides)) from None
 

@@ -7,7 +7,6 @@ POST endpoints need `Authorization: Bearer <CLAIMWATCH_API_TOKEN>` and are off w
 from __future__ import annotations
 
 import hmac
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -15,7 +14,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
@@ -23,10 +22,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from claimwatch.api.render import attribution_spans, chart, evidence_spans, segments
+from claimwatch.engine.pipeline import Pipeline
 from claimwatch.errors import ClaimwatchError, InputError, NotFoundError, StoreError
-from claimwatch.records import Article, IngestFailure, IngestReport, MatchReport
+from claimwatch.records import Article, IngestFailure
 from claimwatch.settings import Settings
-from claimwatch.store import Store
 from claimwatch.track.dossier import build_dossier
 
 MAX_ARTICLES_PER_POST = 500
@@ -72,13 +71,14 @@ def _status_of(exc: ClaimwatchError) -> tuple[int, str]:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """Build the app around one store (and one stance model, loaded on first use)."""
-    store = Store(settings)
+    """Build the app around one pipeline service (its store, and the stance model loaded on first use)."""
+    pipeline = Pipeline(settings)
+    store = pipeline.store
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        store.close()
+        pipeline.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -88,17 +88,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     templates = Jinja2Templates(directory=str(resources.files("claimwatch").joinpath("web/templates")))
     templates.env.autoescape = True  # article text is untrusted, whatever the template's extension
-    model_lock = threading.Lock()
-    model_box: dict[str, Any] = {}
-    write_lock = threading.Lock()  # one writer at a time: ingest and matching are batch jobs
-
-    def stance_model() -> Any:
-        with model_lock:
-            if "model" not in model_box:
-                from claimwatch.stance import StanceModel
-
-                model_box["model"] = StanceModel.load()
-            return model_box["model"]
 
     # -- errors --------------------------------------------------------------------------------
 
@@ -145,13 +134,11 @@ def create_app(settings: Settings) -> FastAPI:
         status_code=201,
         dependencies=[Depends(require_token)],
     )
-    def api_add_claim(body: ClaimIn) -> dict[str, Any]:
-        from claimwatch.engine.local import match
-
-        with write_lock:
-            claim = store.add_claim(body.text, origin="api")
-            report = match(store, stance_model(), settings) if store.count_articles() else MatchReport()
-        return claim.to_dict() | {"match": report.to_dict()}
+    def api_add_claim(body: ClaimIn, response: Response) -> dict[str, Any]:
+        claim, created, report = pipeline.add_claim(body.text, origin="api")
+        if not created:
+            response.status_code = 200  # already tracked: nothing was created
+        return claim.to_dict() | {"created": created, "match": report.to_dict()}
 
     @app.get("/api/claims/{claim_id}", tags=["claims"], summary="A claim with its status")
     def api_claim(claim_id: int) -> dict[str, Any]:
@@ -183,32 +170,25 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(require_token)],
     )
     def api_ingest(body: IngestIn) -> dict[str, Any]:
-        from claimwatch.engine.local import analyze_stored, match
-        from claimwatch.ingest.sources import article_from_record, make_client, read_source
+        from claimwatch.ingest.sources import article_from_record
 
         if len(body.articles) + len(body.urls) > MAX_ARTICLES_PER_POST:
             raise InputError("request", f"at most {MAX_ARTICLES_PER_POST} articles and URLs per request")
-        report = IngestReport()
-        batch: list[Article] = []
+        items: list[Article | IngestFailure] = []
         for i, item in enumerate(body.articles):
             try:
-                batch.append(article_from_record(f"request.articles[{i}]", item.model_dump(), settings))
+                items.append(article_from_record(f"request.articles[{i}]", item.model_dump(), settings))
             except InputError as exc:
-                report.failed.append(IngestFailure(exc.origin, exc.problem))
-        with make_client(settings) as client:
-            for url in body.urls:
-                if urlparse(url).scheme not in {"http", "https"}:
-                    report.failed.append(IngestFailure(url, "only http(s) URLs can be ingested through the API"))
-                    continue
-                for got in read_source(url, settings, None, client):
-                    (report.failed.append(got) if isinstance(got, IngestFailure) else batch.append(got))
-        with write_lock:
-            if batch:
-                store.add_articles(batch, report)
-            new_ids = report.ingested + [new for new, _ in report.near_duplicates] + report.new_versions
-            analyze_stored(store, new_ids)
-            matched = match(store, stance_model(), settings) if store.list_claims() else MatchReport()
-        return report.to_dict() | {"match": matched.to_dict()}
+                items.append(IngestFailure(exc.origin, exc.problem))
+        urls = []
+        for url in body.urls:
+            if urlparse(url).scheme not in {"http", "https"}:
+                items.append(IngestFailure(url, "only http(s) URLs can be ingested through the API"))
+            else:
+                urls.append(url)
+        items.extend(pipeline.read(urls))
+        run = pipeline.run(items)
+        return run.ingest.to_dict() | {"analysis": run.analysis.to_dict(), "match": run.match.to_dict()}
 
     @app.get("/api/search", tags=["search"], summary="Claims and articles matching a query")
     def api_search(

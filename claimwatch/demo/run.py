@@ -14,11 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from claimwatch.engine.local import analyze_stored, ingest, match
+from claimwatch.engine.pipeline import Pipeline
 from claimwatch.records import content_hash
 from claimwatch.settings import Settings
-from claimwatch.stance import StanceModel
-from claimwatch.store import Store
 from claimwatch.track.dossier import build_dossiers
 
 
@@ -36,11 +34,11 @@ def run_demo(settings: Settings) -> dict[str, Any]:
     for line in (folder / "sample.jsonl").read_text("utf-8").splitlines():
         record = json.loads(line)
         body_of_text[record["fnc_body_id"]] = record["text"]
-    with Store(settings) as store:
-        report = ingest(sources, store, settings)
-        analyze_stored(store)
-        claims = [store.add_claim(spec["text"], origin="demo") for spec in claims_spec]
-        match(store, StanceModel.load(), settings)
+    with Pipeline(settings) as pipeline:
+        store = pipeline.store
+        run = pipeline.ingest(sources, match=False)
+        report = run.ingest
+        claims, _matched = pipeline.add_claims([spec["text"] for spec in claims_spec], origin="demo")
         dossiers = {d.claim.id: d for d in build_dossiers(store)}
         articles = [store.get_article(i) for i in store.all_article_ids()]
         gold_by_hash: dict[str, dict[int, str]] = {}

@@ -62,14 +62,13 @@ def write_corpus(bodies_csv: Path, folder: Path, count: int) -> tuple[Path, Path
 
 def _one_run(folder: Path, db: Path) -> tuple[float, IngestReport]:
     """Ingest a folder into a fresh database; returns seconds and the report."""
-    from claimwatch.engine.local import ingest
-    from claimwatch.store import Store
+    from claimwatch.engine.pipeline import Pipeline
 
     db.unlink(missing_ok=True)
     settings = Settings.from_env(db=str(db))
     start = time.perf_counter()
-    with Store(settings) as store:
-        report = ingest([str(folder)], store, settings)
+    with Pipeline(settings) as pipeline:
+        report = pipeline.ingest([str(folder)], analyze=False, match=False).ingest
     return time.perf_counter() - start, report
 
 

@@ -36,6 +36,11 @@ class ArticleRow(Base):
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     analysed_version: Mapped[int | None] = mapped_column(Integer)
+    # Per-article fault isolation: the last failure of a stage at the current version, and how many runs failed.
+    analysis_error: Mapped[str | None] = mapped_column(Text)
+    analysis_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    match_error: Mapped[str | None] = mapped_column(Text)
+    match_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     versions: Mapped[list[ArticleVersionRow]] = relationship(back_populates="article", order_by="ArticleVersionRow.version")
     attributions: Mapped[list[AttributionRow]] = relationship(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, inspect, or_, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from claimwatch.errors import NotFoundError, StoreError
+from claimwatch.errors import InputError, NotFoundError, StoreError
 from claimwatch.ingest.dedup import NearDuplicateIndex, from_bytes, minhash, signature_bytes
 from claimwatch.records import (
     Article,
@@ -22,11 +23,11 @@ from claimwatch.records import (
     content_hash,
 )
 from claimwatch.settings import Settings
+from claimwatch.store import migrate
 from claimwatch.store.schema import (
     ArticleRow,
     ArticleVersionRow,
     AttributionRow,
-    Base,
     CheckworthyRow,
     ClaimRow,
     EmbeddingRow,
@@ -35,24 +36,35 @@ from claimwatch.store.schema import (
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """WAL lets readers (the web server) work while a batch is written; FKs keep links honest."""
+    """WAL lets readers (the web server) work while a batch is written; FKs keep links honest.
+
+    The driver's own transaction handling is turned off (isolation_level None) so that the engine's
+    "begin" listener decides how a transaction starts: plain BEGIN for readers, BEGIN IMMEDIATE for
+    writers, which take the write lock up front instead of failing to upgrade a read snapshot."""
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Add nullable columns introduced after a database was created, so older databases keep their data."""
-    existing = inspect(engine)
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            have = {c["name"] for c in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have and column.nullable:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+BUSY_TIMEOUT_MS = 60_000  # another process's write batch is seconds at most; wait rather than fail
+MAX_ID = 2**63 - 1  # ids are 64-bit signed integers; larger ones cannot exist
+
+
+def _reason(exc: BaseException) -> str:
+    """A database error in one line: its class and the driver's message, without SQL or parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"{orig.__class__.__name__}: {first}" if first else orig.__class__.__name__
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(url, future=True)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+    return engine
 
 
 def article_from_row(row: ArticleRow) -> Article:
@@ -105,21 +117,23 @@ class Store:
         self.settings = settings
         url = settings.db_url
         try:
-            self.engine: Engine = create_engine(url, future=True)
             if url.startswith("sqlite"):
-                event.listen(self.engine, "connect", _sqlite_pragmas)
-            Base.metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"cannot open database {settings.db}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
-            ) from None
+                self.engine: Engine = _sqlite_engine(url, "BEGIN")
+                self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
+            else:
+                self.engine = self._write_engine = create_engine(url, future=True, pool_pre_ping=True)
+            migrate.upgrade(self._write_engine)
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            raise StoreError(f"cannot open database {settings.db}: {_reason(exc)}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         self._index: NearDuplicateIndex | None = None
+        self._index_upto = 0  # highest article id the near-duplicate index has seen
 
     def close(self) -> None:
         """Release connections."""
         self.engine.dispose()
+        self._write_engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -127,77 +141,118 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql" (or another SQLAlchemy dialect name)."""
+        return self.engine.dialect.name
+
     def session(self) -> Session:
-        """A new ORM session (callers use it as a context manager)."""
+        """A new ORM session for reading (callers use it as a context manager)."""
         return self._sessions()
+
+    @contextmanager
+    def writing(self, what: str, serialise: bool = False) -> Iterator[Session]:
+        """One write transaction: SQLite takes the write lock at BEGIN; on PostgreSQL `serialise` takes
+        the advisory lock that orders ingest batches. Database errors become one StoreError line."""
+        try:
+            with self._write_sessions() as session, session.begin():
+                if serialise and self.dialect == "postgresql":
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": migrate.ADVISORY_LOCK_KEY})
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write {what} to {self.settings.db}: {_reason(exc)}; the transaction was rolled back") from None
 
     # -- articles ---------------------------------------------------------------------------
 
     def _near_dup_index(self, session: Session) -> NearDuplicateIndex:
-        """LSH index of stored originals, loaded once per Store and kept up to date by add_articles."""
+        """LSH index of stored originals, loaded once per Store and brought up to date at every batch,
+        so copies stored meanwhile by another process (or server) are seen too."""
         if self._index is None:
-            index = NearDuplicateIndex(self.settings.near_duplicate_threshold, self.settings.minhash_permutations)
-            rows = session.execute(
-                select(ArticleRow.id, ArticleRow.minhash).where(ArticleRow.duplicate_of.is_(None), ArticleRow.minhash.is_not(None))
-            )
-            for article_id, sig in rows:
-                assert sig is not None  # filtered in the query
-                index.add(article_id, from_bytes(sig, self.settings.minhash_permutations))
-            self._index = index
+            self._index = NearDuplicateIndex(self.settings.near_duplicate_threshold, self.settings.minhash_permutations)
+            self._index_upto = 0
+        rows = session.execute(
+            select(ArticleRow.id, ArticleRow.minhash)
+            .where(ArticleRow.id > self._index_upto, ArticleRow.duplicate_of.is_(None), ArticleRow.minhash.is_not(None))
+            .order_by(ArticleRow.id)
+        )
+        for article_id, sig in rows:
+            assert sig is not None  # filtered in the query
+            self._index.add(article_id, from_bytes(sig, self.settings.minhash_permutations))
+        self._index_upto = max(self._index_upto, session.scalar(select(func.max(ArticleRow.id))) or 0)
         return self._index
 
     def add_articles(self, articles: Iterable[Article], report: IngestReport | None = None) -> IngestReport:
         """Store a batch in one transaction: exact re-ingests are skipped, changed URLs get a new
-        version, syndicated copies are stored and linked to the first copy."""
+        version, syndicated copies are stored and linked to the first copy.
+
+        Safe with several writers: the batch holds the write lock (SQLite) or the ingest advisory
+        lock (PostgreSQL), and each article is its own savepoint, so a unique-key race with a writer
+        that does not take the lock becomes a duplicate instead of aborting the batch."""
         report = report or IngestReport()
+        outcome = IngestReport()
         try:
-            with self.session() as session, session.begin():
+            with self.writing("articles", serialise=True) as session:
                 index = self._near_dup_index(session)
                 for article in articles:
-                    h = content_hash(article.text)
-                    existing = session.scalar(select(ArticleVersionRow.article_id).where(ArticleVersionRow.content_hash == h))
-                    if existing is not None:
+                    try:
+                        with session.begin_nested():
+                            self._add_one(session, index, article, outcome)
+                    except IntegrityError:
+                        existing = session.scalar(
+                            select(ArticleVersionRow.article_id).where(ArticleVersionRow.content_hash == content_hash(article.text))
+                        )
+                        if existing is None:
+                            raise
                         article.id = existing
-                        report.duplicates.append(existing)
-                        continue
-                    sig = minhash(article.text, self.settings.minhash_permutations)
-                    if article.url:
-                        same_url = session.scalar(select(ArticleRow).where(ArticleRow.url == article.url).order_by(ArticleRow.id).limit(1))
-                        if same_url is not None:
-                            self._add_version(session, same_url, article, h, sig)
-                            report.new_versions.append(same_url.id)
-                            continue
-                    original = index.match(sig)
-                    row = ArticleRow(
-                        url=article.url,
-                        title=article.title,
-                        outlet=article.outlet,
-                        author=article.author,
-                        published=article.published,
-                        origin=article.origin,
-                        language=article.language,
-                        text=article.text,
-                        content_hash=h,
-                        version=1,
-                        duplicate_of=original,
-                        minhash=signature_bytes(sig),
-                    )
-                    session.add(row)
-                    session.flush()
-                    session.add(ArticleVersionRow(article_id=row.id, version=1, text=article.text, content_hash=h, title=article.title))
-                    article.id, article.duplicate_of = row.id, original
-                    if original is None:
-                        index.add(row.id, sig)
-                        report.ingested.append(row.id)
-                    else:
-                        report.near_duplicates.append((row.id, original))
-                session.flush()
-        except SQLAlchemyError as exc:
+                        outcome.duplicates.append(existing)
+        except (StoreError, SQLAlchemyError):
             self._index = None  # the index may hold ids of the rolled-back batch
-            raise StoreError(
-                f"cannot write to {self.settings.db}: {exc.__class__.__name__}; the batch was rolled back, nothing stored was changed"
-            ) from None
+            raise
+        report.ingested += outcome.ingested
+        report.duplicates += outcome.duplicates
+        report.near_duplicates += outcome.near_duplicates
+        report.new_versions += outcome.new_versions
         return report
+
+    def _add_one(self, session: Session, index: NearDuplicateIndex, article: Article, report: IngestReport) -> None:
+        h = content_hash(article.text)
+        existing = session.scalar(select(ArticleVersionRow.article_id).where(ArticleVersionRow.content_hash == h))
+        if existing is not None:
+            article.id = existing
+            report.duplicates.append(existing)
+            return
+        sig = minhash(article.text, self.settings.minhash_permutations)
+        if article.url:
+            same_url = session.scalar(select(ArticleRow).where(ArticleRow.url == article.url).order_by(ArticleRow.id).limit(1))
+            if same_url is not None:
+                self._add_version(session, same_url, article, h, sig)
+                report.new_versions.append(same_url.id)
+                return
+        original = index.match(sig)
+        row = ArticleRow(
+            url=article.url,
+            title=article.title,
+            outlet=article.outlet,
+            author=article.author,
+            published=article.published,
+            origin=article.origin,
+            language=article.language,
+            text=article.text,
+            content_hash=h,
+            version=1,
+            duplicate_of=original,
+            minhash=signature_bytes(sig),
+        )
+        session.add(row)
+        session.flush()
+        session.add(ArticleVersionRow(article_id=row.id, version=1, text=article.text, content_hash=h, title=article.title))
+        session.flush()
+        article.id, article.duplicate_of = row.id, original
+        if original is None:
+            index.add(row.id, sig)
+            report.ingested.append(row.id)
+        else:
+            report.near_duplicates.append((row.id, original))
 
     def _add_version(self, session: Session, row: ArticleRow, article: Article, h: str, sig: Any) -> None:
         """A re-fetched URL whose text changed: keep the old text as a version, make the new one current."""
@@ -207,10 +262,14 @@ class Store:
         row.title = article.title or row.title
         row.author = article.author or row.author
         row.published = article.published or row.published
+        row.analysis_error, row.analysis_attempts, row.match_error, row.match_attempts = None, 0, None, 0
+        session.flush()
         article.id, article.version = row.id, row.version
 
     def get_article(self, article_id: int) -> Article:
         """One article by id."""
+        if not 0 < article_id <= MAX_ID:
+            raise NotFoundError(f"no article with id {article_id}")
         with self.session() as session:
             row = session.get(ArticleRow, article_id)
             if row is None:
@@ -227,6 +286,8 @@ class Store:
 
     def list_articles(self, limit: int = 50, offset: int = 0, outlet: str | None = None) -> list[Article]:
         """Articles, newest id first."""
+        if offset > MAX_ID:
+            return []
         with self.session() as session:
             query = select(ArticleRow).order_by(ArticleRow.id.desc()).limit(limit).offset(offset)
             if outlet:
@@ -254,10 +315,12 @@ class Store:
         self, article_id: int, version: int, attributions: Sequence[Attribution], checkworthy: Sequence[CheckworthyClaim] = ()
     ) -> None:
         """Replace an article's attributions (and check-worthy sentences) with those found in `version` of its text."""
-        with self.session() as session, session.begin():
-            row = session.get(ArticleRow, article_id)
+        with self.writing("attributions") as session:
+            row = session.get(ArticleRow, article_id, with_for_update=True)  # PostgreSQL: one analyser per article at a time
             if row is None:
                 raise NotFoundError(f"no article with id {article_id}")
+            if row.version != version:
+                return  # a newer version arrived meanwhile: these results describe an old text
             session.execute(delete(CheckworthyRow).where(CheckworthyRow.article_id == article_id))
             for c in checkworthy:
                 session.add(
@@ -288,6 +351,47 @@ class Store:
                     )
                 )
             row.analysed_version = version
+            row.analysis_error, row.analysis_attempts = None, 0
+
+    def mark_failed(self, stage: str, article_id: int, version: int, reason: str) -> None:
+        """Record that `stage` ("analysis" or "match") failed for an article's current version; later runs
+        retry it until `settings.analysis_attempts` runs have failed."""
+        with self.writing(f"{stage} failure") as session:
+            row = session.get(ArticleRow, article_id, with_for_update=True)
+            if row is None or row.version != version:
+                return
+            if stage == "analysis":
+                row.analysis_error, row.analysis_attempts = reason[:2000], row.analysis_attempts + 1
+            else:
+                row.match_error, row.match_attempts = reason[:2000], row.match_attempts + 1
+
+    def clear_match_failure(self, article_ids: Sequence[int]) -> None:
+        """Forget matching failures of articles that have now been matched."""
+        if not article_ids:
+            return
+        with self.writing("match state") as session:
+            for start in range(0, len(article_ids), 500):
+                session.execute(
+                    update(ArticleRow)
+                    .where(ArticleRow.id.in_(article_ids[start : start + 500]), ArticleRow.match_error.is_not(None))
+                    .values(match_error=None, match_attempts=0)
+                )
+
+    def failures(self, article_id: int) -> dict[str, dict[str, Any]]:
+        """The recorded failures of an article: {"analysis"|"match": {"reason", "attempts", "retried"}}."""
+        with self.session() as session:
+            row = session.get(ArticleRow, article_id)
+            if row is None:
+                raise NotFoundError(f"no article with id {article_id}")
+            found = {}
+            limit = self.settings.analysis_attempts
+            for stage, reason, attempts in (
+                ("analysis", row.analysis_error, row.analysis_attempts),
+                ("match", row.match_error, row.match_attempts),
+            ):
+                if reason:
+                    found[stage] = {"reason": reason, "attempts": attempts, "retried": attempts < limit}
+            return found
 
     def attributions(self, article_id: int) -> list[Attribution]:
         """Stored attributions of an article."""
@@ -296,10 +400,11 @@ class Store:
             return [attribution_from_row(r) for r in rows]
 
     def unanalysed_article_ids(self) -> list[int]:
-        """Articles whose current version has not been analysed yet."""
+        """Articles whose current version has not been analysed yet (and has not failed too often)."""
         with self.session() as session:
             query = select(ArticleRow.id).where(
-                (ArticleRow.analysed_version.is_(None)) | (ArticleRow.analysed_version != ArticleRow.version)
+                (ArticleRow.analysed_version.is_(None)) | (ArticleRow.analysed_version != ArticleRow.version),
+                ArticleRow.analysis_attempts < self.settings.analysis_attempts,
             )
             return list(session.scalars(query.order_by(ArticleRow.id)))
 
@@ -307,17 +412,22 @@ class Store:
 
     def add_claim(self, text: str, origin: str = "manual") -> Claim:
         """Track a claim (adding the same text twice returns the existing claim)."""
+        return self.put_claim(text, origin)[0]
+
+    def put_claim(self, text: str, origin: str = "manual") -> tuple[Claim, bool]:
+        """Track a claim; returns (claim, created). Adding the same text again returns the existing claim."""
         text = " ".join(text.split())
-        if not text:
-            raise StoreError("a claim needs some text")
+        if len(text) < 3:
+            raise InputError("claim", "a claim needs some text (3 characters or more)")
         h = content_hash(text)
-        with self.session() as session, session.begin():
+        with self.writing("claim") as session:
             row = session.scalar(select(ClaimRow).where(ClaimRow.text_hash == h))
+            created = row is None
             if row is None:
                 row = ClaimRow(text=text, text_hash=h, origin=origin)
                 session.add(row)
                 session.flush()
-            return Claim(id=row.id, text=row.text, created=row.created, origin=row.origin)
+            return Claim(id=row.id, text=row.text, created=row.created, origin=row.origin), created
 
     def list_claims(self) -> list[Claim]:
         """All tracked claims, oldest first."""
@@ -327,6 +437,8 @@ class Store:
 
     def get_claim(self, claim_id: int) -> Claim:
         """One claim by id."""
+        if not 0 < claim_id <= MAX_ID:
+            raise NotFoundError(f"no claim with id {claim_id}")
         with self.session() as session:
             row = session.get(ClaimRow, claim_id)
             if row is None:
@@ -338,7 +450,7 @@ class Store:
     def save_stances(self, results: Sequence[StanceResult], versions: dict[int, int] | None = None) -> None:
         """Upsert stance results (one per claim and article) in one transaction."""
         versions = versions or {}
-        with self.session() as session, session.begin():
+        with self.writing("stances") as session:
             # Fetch the rows being replaced in one query per chunk (a SELECT per pair dominated re-matching).
             existing: dict[tuple[int, int], StanceRow] = {}
             claim_ids = sorted({r.claim_id for r in results if r.claim_id is not None})
@@ -384,11 +496,26 @@ class Store:
                 for r in session.scalars(query)
             ]
 
-    def scored_pairs(self) -> set[tuple[int, int, int]]:
-        """(claim id, article id, article version) already scored: lets matching do only new work."""
+    def matchable_articles(self) -> list[tuple[int, int]]:
+        """(id, current version) of the articles matching may work on: all but those whose matching
+        failed in `settings.analysis_attempts` runs."""
         with self.session() as session:
-            rows = session.execute(select(StanceRow.claim_id, StanceRow.article_id, StanceRow.article_version))
-            return {(c, a, v) for c, a, v in rows}
+            query = select(ArticleRow.id, ArticleRow.version).where(ArticleRow.match_attempts < self.settings.analysis_attempts)
+            return [(i, v) for i, v in session.execute(query.order_by(ArticleRow.id))]
+
+    def scored_pairs(self, article_ids: Sequence[int]) -> set[tuple[int, int, int]]:
+        """(claim id, article id, article version) already scored for these articles (one chunk at a
+        time, so matching never holds every scored pair of the database in memory)."""
+        found: set[tuple[int, int, int]] = set()
+        with self.session() as session:
+            for start in range(0, len(article_ids), 500):
+                rows = session.execute(
+                    select(StanceRow.claim_id, StanceRow.article_id, StanceRow.article_version).where(
+                        StanceRow.article_id.in_(article_ids[start : start + 500])
+                    )
+                )
+                found.update((c, a, v) for c, a, v in rows)
+        return found
 
     def stance_counts(self) -> dict[int, dict[str, int]]:
         """Per claim id, the number of articles by stance label."""
@@ -435,8 +562,8 @@ class Store:
         with self.session() as session:
             stmt = select(ArticleRow).order_by(ArticleRow.id.desc()).limit(limit)
             for w in words:
-                pattern = f"%{w.replace('%', '').replace('_', '')}%"
-                stmt = stmt.where(or_(ArticleRow.title.ilike(pattern), ArticleRow.text.ilike(pattern)))
+                pattern = "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                stmt = stmt.where(or_(ArticleRow.title.ilike(pattern, escape="\\"), ArticleRow.text.ilike(pattern, escape="\\")))
             return [article_from_row(r) for r in session.scalars(stmt)]
 
     def checkworthy_sentences(self, min_score: float = 0.0) -> list[tuple[int, str, float, bool]]:
@@ -469,6 +596,10 @@ class Store:
         """Cache vectors (one transaction); keys already present are left alone."""
         if not vectors:
             return
-        have = self.get_embeddings(list(vectors), model)
-        with self.session() as session, session.begin():
+        with self.writing("embeddings") as session:
+            have: set[str] = set()
+            keys = list(vectors)
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                have.update(session.scalars(select(EmbeddingRow.key).where(EmbeddingRow.model == model, EmbeddingRow.key.in_(chunk))))
             session.add_all(EmbeddingRow(key=k, model=model, vector=v) for k, v in vectors.items() if k not in have)

@@ -1,0 +1,1 @@
+"""Versioned migrations, oldest first (0001 is the schema of release 0.1)."""
