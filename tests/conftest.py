@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -100,3 +102,53 @@ def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     with sqlite3.connect(demo_db) as src, sqlite3.connect(target) as dst:
         src.backup(dst)  # consistent copy even with the WAL file beside it
     return target
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+# `.ci/run` starts Debian's PostgreSQL and sets CW_TEST_POSTGRES_URL (a role allowed to create
+# databases). Elsewhere the PostgreSQL variants skip, except in CI where a missing server fails.
+POSTGRES_URL = os.environ.get("CW_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CW_TEST_POSTGRES_URL is not set: .ci/run starts PostgreSQL for these tests")
+        pytest.skip("PostgreSQL not configured (set CW_TEST_POSTGRES_URL)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings on a fresh database of each backend: the store, pipeline and API tests run on both."""
+    if request.param == "sqlite":
+        return Settings(db=str(tmp_path / "test.db"), allow_private_fetch=True)
+    return Settings(db=request.getfixturevalue("postgres_url"), allow_private_fetch=True)
+
+
+TOPICS = ("council budget", "river flood", "rail strike", "school funding", "harbour bridge", "wildfire season", "museum theft")
+
+
+def synthetic_article(n: int) -> str:
+    """A distinct English news-like article per n (no two are near-duplicates), with attributions."""
+    topic = TOPICS[n % len(TOPICS)]
+    return (
+        f"Report {n}: officials in district {n * 7919 % 1000} said on Tuesday that the {topic} plan number {n} would be reviewed. "
+        f"The regional minister told reporters that {n * 31} residents had written to the office about the {topic}. "
+        f"Critics argued that the cost, put at {n * 1013} thousand dollars, was far higher than first estimated in item {n}. "
+        f"A spokesperson for the opposition denied that the review, the {n}th this year, would be published in full."
+    )

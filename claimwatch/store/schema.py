@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -13,8 +15,30 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is timezone-aware on every backend: stored in UTC, read back with tzinfo=UTC.
+
+    PostgreSQL keeps the zone itself; SQLite has no zone type, so without this it returned naive
+    datetimes. A naive value written by a caller is taken to be UTC already."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base of all tables."""
+
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 class ArticleRow(Base):
@@ -26,7 +50,7 @@ class ArticleRow(Base):
     title: Mapped[str | None] = mapped_column(Text)
     outlet: Mapped[str | None] = mapped_column(String(512), index=True)
     author: Mapped[str | None] = mapped_column(String(512))
-    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     origin: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
@@ -34,7 +58,7 @@ class ArticleRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     analysed_version: Mapped[int | None] = mapped_column(Integer)
     # Per-article fault isolation: the last failure of a stage at the current version, and how many runs failed.
     analysis_error: Mapped[str | None] = mapped_column(Text)
@@ -59,7 +83,7 @@ class ArticleVersionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str | None] = mapped_column(Text)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     article: Mapped[ArticleRow] = relationship(back_populates="versions")
 
 
@@ -71,7 +95,7 @@ class ClaimRow(Base):
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64), unique=True)
     origin: Mapped[str] = mapped_column(String(64), default="manual")
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AttributionRow(Base):
@@ -107,7 +131,7 @@ class StanceRow(Base):
     evidence: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     model_version: Mapped[str] = mapped_column(String(128))
     similarity: Mapped[float | None] = mapped_column(Float)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CheckworthyRow(Base):
