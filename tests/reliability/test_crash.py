@@ -81,7 +81,9 @@ def snapshot(db: Path) -> dict[str, object]:
             ),
             "claims": conn.execute("SELECT count(*) FROM claims").fetchone()[0],
             "unanalysed": conn.execute("SELECT count(*) FROM articles WHERE analysed_version IS NULL").fetchone()[0],
-            "failed": conn.execute("SELECT count(*) FROM articles WHERE analysis_error IS NOT NULL OR match_error IS NOT NULL").fetchone()[0],
+            "failed": conn.execute("SELECT count(*) FROM articles WHERE analysis_error IS NOT NULL OR match_error IS NOT NULL").fetchone()[
+                0
+            ],
         }
 
 

@@ -23,6 +23,8 @@ from claimwatch.store.schema import ArticleRow
 from tests.conftest import synthetic_article
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 def body(n: int) -> str:
     return synthetic_article(n)
 
@@ -150,7 +152,9 @@ def test_database_of_release_0_1_is_upgraded_keeping_its_data(tmp_path: Path) ->
 
 def test_many_processes_create_the_schema_at_once(tmp_path: Path) -> None:
     db = tmp_path / "race.db"
-    code = "import sys; from claimwatch.settings import Settings; from claimwatch.store import Store; Store(Settings(db=sys.argv[1])).close()"
+    code = (
+        "import sys; from claimwatch.settings import Settings; from claimwatch.store import Store; Store(Settings(db=sys.argv[1])).close()"
+    )
     procs = [subprocess.Popen([sys.executable, "-c", code, str(db)], stderr=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(4)]
     for p in procs:
         _out, stderr = p.communicate(timeout=120)
