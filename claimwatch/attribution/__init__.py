@@ -1,5 +1,3 @@
-"""Attribution stage: who said what (source, cue, content), hedged, denied or confirmed."""
+"""Attribution stage: who said what (source, cue, content), hedged, denied or confirmed.
 
-from claimwatch.attribution.extract import extract_attributions
-
-__all__ = ["extract_attributions"]
+`extract` and `analyze` need spaCy; `lexicon` does not (serving imports only that)."""

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from claimwatch.attribution.extract import extract_attributions, lexicon
+from claimwatch.attribution.extract import extract_attributions
+from claimwatch.attribution.lexicon import headline_hedged, lexicon
 from claimwatch.nlp.pipeline import load_nlp
 from claimwatch.records import Analysis, Attribution, CheckworthyClaim, Entity, Sentence
 
@@ -17,6 +18,7 @@ _NUM_ENTS = {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINA
 _OPINION = re.compile(
     r"\b(i think|i believe|i wonder|in my opinion|we hope|should|must|ought|lovely|terrible|amazing|wow)\b", re.IGNORECASE
 )
+__all__ = ["analysis_from_doc", "analyze_texts", "checkworthiness", "headline_hedged"]
 CHECKWORTHY_THRESHOLD = 0.7  # news prose is mostly factual: keep the specific, verifiable sentences
 
 
@@ -65,10 +67,3 @@ def analyze_texts(texts: Iterable[str], nlp: Language | None = None, batch_size:
     lexicon()  # load once before the loop
     for doc in nlp.pipe(texts, batch_size=batch_size):
         yield analysis_from_doc(doc)
-
-
-def headline_hedged(title: str) -> bool:
-    """Is a headline a hedged claim ("said to approve", "reportedly", "unconfirmed")?"""
-    return bool(
-        lexicon().hedge_markers.search(title) or re.search(r"\b(said|reported|believed|rumou?red|claimed) to\b", title, re.IGNORECASE)
-    )

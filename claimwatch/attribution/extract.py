@@ -14,60 +14,16 @@ of the sentence. Pronoun sources are resolved to the nearest earlier compatible 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 from spacy.tokens import Doc, Span, Token
 
+from claimwatch.attribution.lexicon import Lexicon, lexicon
 from claimwatch.records import Attribution
 
 QUOTES = '"“”«»'
 _OPEN_QUOTES = "\"“«‘'"
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """Attribution lexicons loaded from lexicon.json."""
-
-    speech: frozenset[str]
-    content_required: frozenset[str]
-    passive_hedge: frozenset[str]
-    denial: frozenset[str]
-    confirmation: frozenset[str]
-    noun_cues: dict[str, frozenset[str]]
-    participial: frozenset[str]
-    raising: frozenset[str]
-    hedge_markers: re.Pattern[str]
-    falsity: re.Pattern[str]
-    pronouns: frozenset[str]
-    person_nouns: frozenset[str]
-
-
-def _alternation(words: list[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    """Load the attribution lexicon shipped with the package."""
-    raw = json.loads(resources.files("claimwatch.attribution").joinpath("lexicon.json").read_text("utf-8"))
-    return Lexicon(
-        speech=frozenset(raw["speech_verbs"]),
-        content_required=frozenset(raw["content_required"]),
-        passive_hedge=frozenset(raw["passive_hedge_verbs"]),
-        denial=frozenset(raw["denial_verbs"]),
-        confirmation=frozenset(raw["confirmation_verbs"]),
-        noun_cues={k: frozenset(v) for k, v in raw["noun_cues"].items()},
-        participial=frozenset(raw["participial_verbs"]),
-        raising=frozenset(raw["raising_verbs"]),
-        hedge_markers=_alternation(raw["hedge_markers"]),
-        falsity=_alternation(raw["falsity_markers"]),
-        pronouns=frozenset(raw["source_pronouns"]),
-        person_nouns=frozenset(raw["person_nouns"]),
-    )
 
 
 _SUBJ = ("nsubj", "nsubjpass", "csubj")

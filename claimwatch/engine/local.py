@@ -9,10 +9,9 @@ the batch goes on. Database errors are not article faults: they stop the run wit
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from claimwatch.errors import StoreError
-from claimwatch.nlp.embed import CachingEncoder
 from claimwatch.records import (
     Analysis,
     AnalysisReport,
@@ -25,8 +24,11 @@ from claimwatch.records import (
     StanceResult,
 )
 from claimwatch.settings import Settings
-from claimwatch.stance import StanceModel
 from claimwatch.store import Store
+
+if TYPE_CHECKING:  # the model stack (ONNX Runtime, LightGBM) loads only when matching runs
+    from claimwatch.nlp.embed import CachingEncoder
+    from claimwatch.stance import StanceModel
 
 
 class Progress(Protocol):
@@ -138,6 +140,8 @@ def match(store: Store, model: StanceModel, settings: Settings, progress: Progre
     (cheap, and each outlet's stance stays explicit). Work is planned one chunk of articles at a
     time, so memory does not grow with the number of stored pairs.
     """
+    from claimwatch.nlp.embed import CachingEncoder
+
     report = MatchReport()
     claims = store.list_claims()
     if not claims:

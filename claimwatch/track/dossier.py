@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from claimwatch.attribution.analyze import headline_hedged
+from claimwatch.attribution.lexicon import headline_hedged
 from claimwatch.records import (
     Article,
     Attribution,

@@ -107,3 +107,14 @@ def test_cli_ingest_reports_analysis_failures_and_exits_1_but_keeps_the_articles
     )
     report = json.loads(later.stdout)
     assert len(report["ingested"]) == 1 and report["analysis"]["analysed"] == 1
+
+
+def test_serving_path_imports_neither_spacy_nor_the_model_stack() -> None:
+    """Dossiers and the API never parse or classify: importing them must not load spaCy, LightGBM or ONNX Runtime."""
+    code = (
+        "import sys, claimwatch.api.app, claimwatch.track.dossier, claimwatch.engine.pipeline; "
+        "print(sorted(m for m in ('spacy', 'lightgbm', 'onnxruntime') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
