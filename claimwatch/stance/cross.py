@@ -3,7 +3,7 @@
 It reads the claim and the article's best-matching sentences together (one input, attention across
 both), which the similarity + cue features cannot do: it is what lets the model see that a sentence
 contradicts a claim. Shipped as an int8 ONNX graph (`model/cross.onnx`) run by ONNX Runtime on the
-CPU; trained by `claimwatch.stance.cross_train` (PyTorch, only needed to retrain).
+CPU; trained by `claimwatch.lab.cross_train` (PyTorch, only needed to retrain).
 """
 
 from __future__ import annotations

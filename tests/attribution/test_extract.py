@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from claimwatch.attribution.analyze import analyze_texts, headline_hedged
-from claimwatch.attribution.bench import bench_attribution
-from claimwatch.attribution.evaluate import cue_match, source_match
 from claimwatch.ingest.clean import clean_text
+from claimwatch.lab.bench_attribution import bench_attribution
+from claimwatch.lab.eval_attribution import cue_match, source_match
 from claimwatch.records import Attribution
 
 GOLD = Path(__file__).resolve().parent.parent / "data" / "attribution_gold.jsonl"

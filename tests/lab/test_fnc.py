@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from claimwatch.errors import InputError
-from claimwatch.stance.data import body_folds, load_fnc, topic_components, topic_folds
+from claimwatch.lab.fnc import body_folds, load_fnc, topic_components, topic_folds
 from tests.conftest import FNC_BODIES, FNC_STANCES, need
 
 

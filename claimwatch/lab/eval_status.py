@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from claimwatch.errors import InputError
+from claimwatch.lab.fnc import FncData
 from claimwatch.records import StatusInputs
-from claimwatch.stance.data import FncData
 from claimwatch.track.status import DEFAULT_RULES, StatusRules, decide_status
 
 TRUTHS = ("true", "false", "unknown")
@@ -171,9 +171,9 @@ def _vote(inputs: StatusInputs) -> str:
 
 def _predicted(claims: dict[str, EmergentClaim], bodies_csv: Path, stances_csv: Path, rules: StatusRules) -> dict[str, Any]:
     """Stances predicted by the shipped model for joined FNC-1 bodies vs the claim text, then the rules."""
+    from claimwatch.lab.fnc import load_fnc
+    from claimwatch.lab.train_stance import holdout_body_ids
     from claimwatch.stance import StanceModel
-    from claimwatch.stance.data import load_fnc
-    from claimwatch.stance.train import holdout_body_ids
 
     data = load_fnc(bodies_csv, stances_csv)
     joined = fnc_join(claims, data)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from claimwatch.errors import ModelError
-from claimwatch.nlp.export import base_model_dir, export_int8
+from claimwatch.lab.export import base_model_dir, export_int8
 from claimwatch.stance.cross import CROSS_FILE, CROSS_LABELS, MAX_TOKENS, CrossEncoder
 
 SEED = 13

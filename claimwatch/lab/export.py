@@ -19,7 +19,6 @@ from typing import Any
 from claimwatch.errors import ModelError
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-EMBEDDER_FILE = "minilm-int8.onnx"
 
 
 def base_model_dir() -> Path:

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from claimwatch.engine.local import ingest
-from claimwatch.ingest.bench import bench_ingest, write_corpus
+from claimwatch.lab.bench_ingest import bench_ingest, write_corpus
 from claimwatch.settings import Settings
 from claimwatch.store import Store
 

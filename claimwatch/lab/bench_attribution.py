@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from claimwatch.attribution.analyze import analyze_texts
-from claimwatch.attribution.evaluate import evaluate, load_gold
 from claimwatch.errors import InputError
 from claimwatch.ingest.clean import clean_text
+from claimwatch.lab.eval_attribution import evaluate, load_gold
 from claimwatch.nlp.pipeline import load_nlp
 
 

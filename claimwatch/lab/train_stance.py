@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 
 from claimwatch.errors import InputError
+from claimwatch.lab.fnc import FncData, body_folds, load_fnc, topic_components, topic_folds
+from claimwatch.lab.metrics import evaluate
 from claimwatch.nlp.embed import CachedEmbedder, Embedder
 from claimwatch.records import STANCE_LABELS
 from claimwatch.stance import model as m
 from claimwatch.stance.cross import cross_input
-from claimwatch.stance.data import FncData, body_folds, load_fnc, topic_components, topic_folds
 from claimwatch.stance.features import FEATURE_NAMES, body_reps, claim_reps
-from claimwatch.stance.metrics import evaluate
 
 HOLDOUT_FOLD = 0
 K_FOLDS = 5
@@ -134,8 +134,8 @@ def _fit_two_stage(
     if not cross:
         metrics["two_stage"] = metrics["lightgbm_only"]
         return booster, metrics, None
+    from claimwatch.lab.cross_train import train_cross
     from claimwatch.stance.cross import CrossEncoder
-    from claimwatch.stance.cross_train import train_cross
 
     related_train = [i for i in np.flatnonzero(train) if STANCE_LABELS[y[i]] != "unrelated"]
     log(f"fine-tuning the cross-encoder on {len(related_train)} related pairs (PyTorch, CPU)")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from claimwatch.errors import InputError
-from claimwatch.track.evaluate import DEFAULT_RULES, evaluate_inputs, gold_items, load_emergent, normalise_headline, score
+from claimwatch.lab.eval_status import DEFAULT_RULES, evaluate_inputs, gold_items, load_emergent, normalise_headline, score
 from tests.conftest import SHARED, need
 
 EMERGENT = SHARED / "emergent" / "emergent_claims_articles.csv"
@@ -20,7 +20,7 @@ def test_status_rules_beat_the_vote_baseline_on_held_out_claims() -> None:
     test = evaluate_inputs(items["test"], DEFAULT_RULES)
     # measured 0.598 macro-F1 / 0.594 accuracy on the test half (rules chosen on the dev half); vote rules ~0.46
     assert test["macro_f1"] >= 0.57 and test["accuracy"] >= 0.56
-    from claimwatch.track.evaluate import _vote
+    from claimwatch.lab.eval_status import _vote
 
     vote = score([t for t, _ in items["test"]], [_vote(i) for _, i in items["test"]])
     assert test["macro_f1"] > vote["macro_f1"] + 0.05

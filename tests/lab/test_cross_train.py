@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from claimwatch.stance.cross_train import AUGMENT_SHARE, NEGATION_TEMPLATES, augment_polarity
+from claimwatch.lab.cross_train import AUGMENT_SHARE, NEGATION_TEMPLATES, augment_polarity
 
 CLAIMS = [f"Paul Rudd tackled airport attacker number {i}" for i in range(300)]
 
