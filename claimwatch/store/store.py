@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from claimwatch.errors import InputError, NotFoundError, StoreError
 from claimwatch.ingest.dedup import NearDuplicateIndex, from_bytes, minhash, signature_bytes
@@ -67,11 +67,11 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     return engine
 
 
-def article_from_row(row: ArticleRow) -> Article:
-    """Record view of a stored article."""
+def article_from_row(row: ArticleRow, with_text: bool = True) -> Article:
+    """Record view of a stored article (without its text when the text was not loaded)."""
     return Article(
         id=row.id,
-        text=row.text,
+        text=row.text if with_text else "",
         title=row.title,
         outlet=row.outlet,
         author=row.author,
@@ -393,6 +393,19 @@ class Store:
                     found[stage] = {"reason": reason, "attempts": attempts, "retried": attempts < limit}
             return found
 
+    def attributions_of(self, article_ids: Iterable[int]) -> dict[int, list[Attribution]]:
+        """Stored attributions of many articles, in one query per 500 ids (dossiers use a fixed number of queries)."""
+        ids = sorted(set(article_ids))
+        found: dict[int, list[Attribution]] = {i: [] for i in ids}
+        with self.session() as session:
+            for start in range(0, len(ids), 500):
+                rows = session.scalars(
+                    select(AttributionRow).where(AttributionRow.article_id.in_(ids[start : start + 500])).order_by(AttributionRow.id)
+                )
+                for r in rows:
+                    found[r.article_id].append(attribution_from_row(r))
+        return found
+
     def attributions(self, article_id: int) -> list[Attribution]:
         """Stored attributions of an article."""
         with self.session() as session:
@@ -528,14 +541,17 @@ class Store:
 
     # -- lookups for tracking and serving ---------------------------------------------------
 
-    def get_articles(self, article_ids: Iterable[int]) -> dict[int, Article]:
-        """Articles by id, in one query."""
+    def get_articles(self, article_ids: Iterable[int], with_text: bool = True) -> dict[int, Article]:
+        """Articles by id, in one query per 500 ids; `with_text=False` leaves `text` empty (metadata only)."""
         ids = list(set(article_ids))
         found: dict[int, Article] = {}
         with self.session() as session:
             for start in range(0, len(ids), 500):
-                for row in session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids[start : start + 500]))):
-                    found[row.id] = article_from_row(row)
+                query = select(ArticleRow).where(ArticleRow.id.in_(ids[start : start + 500]))
+                if not with_text:
+                    query = query.options(defer(ArticleRow.text, raiseload=True))
+                for row in session.scalars(query):
+                    found[row.id] = article_from_row(row, with_text)
         return found
 
     def copies_of(self, article_ids: Iterable[int]) -> dict[int, list[int]]:

@@ -77,7 +77,8 @@ def build_dossier(store: Store, claim_id: int, rules: StatusRules = DEFAULT_RULE
     """Assemble the dossier of one claim from stored stances, articles and attributions."""
     claim = store.get_claim(claim_id)
     stances = store.stances(claim_id=claim_id, related_only=True)
-    articles = store.get_articles(s.article_id for s in stances if s.article_id is not None)
+    articles = store.get_articles((s.article_id for s in stances if s.article_id is not None), with_text=False)
+    attributions = store.attributions_of(articles)
     related_ids = set(articles)
     entries: dict[int, DossierEntry] = {}
     copies: list[tuple[int, Article]] = []
@@ -88,7 +89,7 @@ def build_dossier(store: Store, claim_id: int, rules: StatusRules = DEFAULT_RULE
         if article.duplicate_of is not None and article.duplicate_of in related_ids:
             copies.append((article.duplicate_of, article))
             continue
-        entries[s.article_id] = _entry(article, s, store.attributions(s.article_id))
+        entries[s.article_id] = _entry(article, s, attributions[s.article_id])
     for original, article in copies:
         target = entries.get(original)
         if target is None:  # the original was itself a copy: attach to the entry that holds it

@@ -69,3 +69,62 @@ def test_copies_collapse_first_appearance_and_timeline(store: Store, settings: S
     assert by_outlet["Tech Post"].stance in {"disagree", "discuss"}
     assert {m.source for m in d.denied_by} & {"A spokesman", "the company"}
     assert d.status in {"denied", "disputed"}
+
+
+def _dossier_queries(store: Store, n_articles: int) -> int:
+    """Store n related articles (with attributions) for a new claim and count the queries of its dossier."""
+    from sqlalchemy import event
+
+    from claimwatch.records import Attribution, Evidence, StanceResult
+    from tests.conftest import synthetic_article
+
+    base = store.count_articles() + 1000 * n_articles
+    report = store.add_articles([Article(text=synthetic_article(base + i), origin="t") for i in range(n_articles)])
+    claim = store.add_claim(f"Officials will review plan {n_articles}")
+    for article_id in report.ingested:
+        store.save_attributions(
+            article_id,
+            1,
+            [
+                Attribution(
+                    source="The minister",
+                    cue="said",
+                    content="it would be reviewed",
+                    kind="indirect",
+                    source_start=0,
+                    source_end=12,
+                    cue_start=13,
+                    cue_end=17,
+                    content_start=18,
+                    content_end=40,
+                )
+            ],
+        )
+    store.save_stances(
+        [
+            StanceResult(
+                label="agree",
+                probabilities={"agree": 0.8},
+                evidence=[Evidence(text="x", score=0.7, start=0, end=60)],
+                claim_id=claim.id,
+                article_id=a,
+                model_version="t",
+            )
+            for a in report.ingested
+        ]
+    )
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+    event.listen(store.engine, "before_cursor_execute", listener)
+    try:
+        assert claim.id is not None
+        d = build_dossier(store, claim.id)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listener)
+    assert len(d.entries) == n_articles and all(e.attributions for e in d.entries)
+    return len(statements)
+
+
+def test_dossier_is_built_with_a_fixed_number_of_queries(store: Store) -> None:
+    # claim, stances, articles (without text), attributions; each read also sends its BEGIN
+    assert _dossier_queries(store, 5) == _dossier_queries(store, 60) <= 8
