@@ -38,8 +38,19 @@ DbOpt = Annotated[str | None, typer.Option("--db", help="Database file or SQLAlc
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def _settings(db: str | None) -> Settings:
-    return Settings.from_env(db=db)
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="local, or dask: analysis and matching on a dask.distributed cluster (env CLAIMWATCH_ENGINE)."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler, e.g. tcp://HOST:8786; none starts a local cluster (env CLAIMWATCH_SCHEDULER)."),
+]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", help="Processes of the local Dask cluster (env CLAIMWATCH_WORKERS).")]
+
+
+def _settings(db: str | None, **overrides: object) -> Settings:
+    return Settings.from_env(db=db, **overrides)
 
 
 def _print_json(data: Any) -> None:
@@ -111,10 +122,14 @@ def ingest(
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the input files (default UTF-8).")] = None,
     analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Extract attributions of the new articles.")] = True,
     match_claims: Annotated[bool, typer.Option("--match/--no-match", help="Score new articles against tracked claims.")] = True,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest articles: clean, de-duplicate, store them, extract attributions and match them to claims."""
-    with _pipeline(_settings(db)) as pipeline, _Bar() as bar:
+    settings = _settings(db, engine=engine, scheduler=scheduler, workers=workers)
+    with _pipeline(settings) as pipeline, _Bar() as bar:
         report = pipeline.ingest(paths, encoding=encoding, analyze=analyze, match=match_claims, progress=bar)
     if as_json:
         _print_json(report.ingest.to_dict() | {"analysis": report.analysis.to_dict(), "match": report.match.to_dict()})
@@ -345,10 +360,12 @@ def claims_show(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> No
 
 
 @app.command("match")
-def match_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def match_cmd(
+    db: DbOpt = None, engine: EngineOpt = None, scheduler: SchedulerOpt = None, workers: WorkersOpt = None, as_json: JsonOpt = False
+) -> None:
     """Analyse articles still pending (or failed earlier) and score every stored article against every
     tracked claim (only the pairs not scored yet)."""
-    with _pipeline(_settings(db)) as pipeline, _Bar() as bar:
+    with _pipeline(_settings(db, engine=engine, scheduler=scheduler, workers=workers)) as pipeline, _Bar() as bar:
         run = pipeline.process(progress=bar)
     report = run.match
     if as_json:

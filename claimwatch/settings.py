@@ -8,7 +8,7 @@ from a command-line option, is one `ConfigError` line naming the variable, the v
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     analysis_attempts: int = Field(
         3, ge=1, le=100, description="How many runs retry an article whose analysis or matching failed before it is left marked failed."
     )
+    engine: Literal["local", "dask"] = Field(
+        "local", description="Where analysis and matching run: this process, or a dask.distributed cluster (needs a shared database)."
+    )
+    scheduler: str = Field(
+        "", description="Dask scheduler address (tcp://HOST:8786) for engine dask; empty starts a local cluster of `workers` processes."
+    )
+    workers: int = Field(2, ge=1, le=256, description="Worker processes of the local Dask cluster started when no scheduler is given.")
+    partition_size: int = Field(200, ge=1, le=100_000, description="Articles per Dask task (analysis and matching run per partition).")
     retrieval_threshold: float = Field(
         0.3, ge=-1, le=1, description="Claim-sentence cosine below which the stance model is not run (keeps 99.4 % of related FNC-1 pairs)."
     )

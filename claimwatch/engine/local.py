@@ -130,7 +130,14 @@ def analyze_stored(
     return report
 
 
-def match(store: Store, model: StanceModel, settings: Settings, progress: Progress | None = None, batch_size: int = 256) -> MatchReport:
+def match(
+    store: Store,
+    model: StanceModel,
+    settings: Settings,
+    progress: Progress | None = None,
+    batch_size: int = 256,
+    article_ids: list[int] | None = None,
+) -> MatchReport:
     """Score every (claim, article) pair not yet scored at the article's current version.
 
     Incremental: new articles, new claims and re-versioned articles are the only new work, and
@@ -138,7 +145,8 @@ def match(store: Store, model: StanceModel, settings: Settings, progress: Progre
     product per article. Retrieval first: only pairs whose best claim-sentence similarity reaches
     `settings.retrieval_threshold` go through the stance model. Syndicated copies are scored too
     (cheap, and each outlet's stance stays explicit). Work is planned one chunk of articles at a
-    time, so memory does not grow with the number of stored pairs.
+    time, so memory does not grow with the number of stored pairs. `article_ids` restricts the work to
+    those articles (a partition of a distributed run).
     """
     from claimwatch.nlp.embed import CachingEncoder
 
@@ -148,6 +156,9 @@ def match(store: Store, model: StanceModel, settings: Settings, progress: Progre
         return report
     encoder = CachingEncoder(model.embedder, store)
     candidates = store.matchable_articles()
+    if article_ids is not None:  # one partition of a distributed run
+        wanted = set(article_ids)
+        candidates = [(a, v) for a, v in candidates if a in wanted]
     if progress:
         progress.start("matching", len(candidates))
     for start in range(0, len(candidates), batch_size):

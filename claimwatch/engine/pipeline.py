@@ -22,6 +22,7 @@ from claimwatch.settings import Settings
 from claimwatch.store import Store
 
 if TYPE_CHECKING:
+    from claimwatch.engine.cluster import DaskEngine
     from claimwatch.stance import StanceModel
 
 Item = Article | IngestFailure
@@ -35,13 +36,25 @@ class Pipeline:
         self.store = store if store is not None else Store(settings)
         self._own_store = store is None
         self._model: StanceModel | None = None
+        self._cluster: DaskEngine | None = None
         self._model_lock = threading.Lock()
         self.write_lock = threading.Lock()  # in-process writers take turns; other processes wait on the database's lock
 
     def close(self) -> None:
-        """Release the store if this pipeline opened it."""
+        """Release the store if this pipeline opened it, and the Dask client if one was started."""
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
         if self._own_store:
             self.store.close()
+
+    def cluster(self) -> DaskEngine:
+        """The Dask engine (connected on first use) when `settings.engine` is "dask"."""
+        if self._cluster is None:
+            from claimwatch.engine.cluster import DaskEngine
+
+            self._cluster = DaskEngine(self.settings)
+        return self._cluster
 
     def __enter__(self) -> Pipeline:
         return self
@@ -94,6 +107,10 @@ class Pipeline:
         return report
 
     def _process(self, analyze: bool, match: bool, progress: Progress | None) -> tuple[AnalysisReport, MatchReport]:
+        if self.settings.engine == "dask":
+            analysis = self.cluster().analyse(self.store, progress) if analyze else AnalysisReport()
+            matched = self.cluster().match(self.store, progress) if match else MatchReport()
+            return analysis, matched
         analysis = local.analyze_stored(self.store, progress=progress) if analyze else AnalysisReport()
         matched = MatchReport()
         if match and self.store.list_claims():
@@ -106,9 +123,7 @@ class Pipeline:
         """Track a claim and score the stored articles against it; returns (claim, created, match report)."""
         with self.write_lock:
             claim, created = self.store.put_claim(text, origin)
-            matched = MatchReport()
-            if match and self.store.count_articles():
-                matched = local.match(self.store, self.model(), self.settings, progress=progress)
+            matched = self._process(False, match, progress)[1] if match and self.store.count_articles() else MatchReport()
         return claim, created, matched
 
     def add_claims(
@@ -117,7 +132,5 @@ class Pipeline:
         """Track several claims, then match once."""
         with self.write_lock:
             claims = [self.store.put_claim(t, origin)[0] for t in texts]
-            matched = MatchReport()
-            if match and claims and self.store.count_articles():
-                matched = local.match(self.store, self.model(), self.settings, progress=progress)
+            matched = self._process(False, match, progress)[1] if match and claims and self.store.count_articles() else MatchReport()
         return claims, matched

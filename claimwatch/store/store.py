@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -612,10 +614,9 @@ class Store:
         """Cache vectors (one transaction); keys already present are left alone."""
         if not vectors:
             return
+        rows = [{"key": k, "model": model, "vector": v} for k, v in vectors.items()]
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         with self.writing("embeddings") as session:
-            have: set[str] = set()
-            keys = list(vectors)
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                have.update(session.scalars(select(EmbeddingRow.key).where(EmbeddingRow.model == model, EmbeddingRow.key.in_(chunk))))
-            session.add_all(EmbeddingRow(key=k, model=model, vector=v) for k, v in vectors.items() if k not in have)
+            for start in range(0, len(rows), 500):
+                # Another worker may cache the same sentence at the same moment: keep whichever came first.
+                session.execute(insert(EmbeddingRow).on_conflict_do_nothing(index_elements=["key", "model"]), rows[start : start + 500])

@@ -1,0 +1,123 @@
+"""Analysis and matching on a dask.distributed cluster, over partitions of articles.
+
+The client (the process running `Pipeline`) stores the articles, then lists the pending work and
+splits it into partitions of `settings.partition_size` article ids. Each task runs the same local
+stage functions (`claimwatch.engine.local`) on its partition in a worker process, against the
+shared database (PostgreSQL for a real cluster; a SQLite file works for workers on one machine),
+so results are identical to the local engine. Workers keep one store and one stance model per
+process. Analysis finishes before matching starts, as in the local engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from claimwatch.errors import ConfigError
+from claimwatch.records import AnalysisReport, MatchReport
+from claimwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from claimwatch.engine.local import Progress
+    from claimwatch.store import Store
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _worker(settings: Settings) -> tuple[Store, Any]:
+    """This worker process's store and (lazily) stance model for these settings."""
+    from claimwatch.store import Store
+
+    key = settings.model_dump_json()
+    if _WORKER_STATE.get("key") != key:
+        if "store" in _WORKER_STATE:
+            _WORKER_STATE["store"].close()
+        _WORKER_STATE.clear()
+        _WORKER_STATE.update(key=key, store=Store(settings), model=None)
+    return _WORKER_STATE["store"], _WORKER_STATE
+
+
+def analyse_partition(settings: Settings, article_ids: list[int]) -> AnalysisReport:
+    """Task: extract and store the attributions of one partition."""
+    from claimwatch.engine import local
+
+    store, _state = _worker(settings)
+    return local.analyze_stored(store, article_ids)
+
+
+def match_partition(settings: Settings, article_ids: list[int]) -> MatchReport:
+    """Task: score one partition of articles against every tracked claim."""
+    from claimwatch.engine import local
+
+    store, state = _worker(settings)
+    if state["model"] is None:
+        from claimwatch.stance import StanceModel
+
+        state["model"] = StanceModel.load()
+    return local.match(store, state["model"], settings, article_ids=article_ids)
+
+
+class DaskEngine:
+    """Runs the analysis and matching stages on a dask.distributed cluster."""
+
+    def __init__(self, settings: Settings) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ConfigError("engine dask needs dask.distributed: pip install -e '.[dask]'") from None
+        self.settings = settings
+        self._cluster = None
+        try:
+            if settings.scheduler:
+                self.client = Client(settings.scheduler, timeout="15s")
+            else:
+                self._cluster = LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+                self.client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler {settings.scheduler or '(local cluster)'}: {exc}") from None
+
+    def close(self) -> None:
+        """Disconnect (and stop the local cluster if this engine started one)."""
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def _partitions(self, ids: list[int]) -> list[list[int]]:
+        n = self.settings.partition_size
+        return [ids[i : i + n] for i in range(0, len(ids), n)]
+
+    def _run(self, fn: Any, ids: list[int], stage: str, progress: Progress | None) -> list[Any]:
+        from distributed import as_completed
+
+        parts = self._partitions(ids)
+        if progress:
+            progress.start(stage, len(ids))
+        futures = {self.client.submit(fn, self.settings, part, pure=False): len(part) for part in parts}
+        results = []
+        for future in as_completed(futures):
+            results.append(future.result())
+            if progress:
+                progress.advance(futures[future])
+        return results
+
+    def analyse(self, store: Store, progress: Progress | None = None) -> AnalysisReport:
+        """Analyse every pending article, one partition per task."""
+        report = AnalysisReport()
+        for part in self._run(analyse_partition, store.unanalysed_article_ids(), "analysing", progress):
+            report.analysed += part.analysed
+            report.failed += part.failed
+        report.failed.sort(key=lambda f: f.article_id)
+        return report
+
+    def match(self, store: Store, progress: Progress | None = None) -> MatchReport:
+        """Match every article against every claim (only pairs not scored yet), one partition per task."""
+        report = MatchReport()
+        if not store.list_claims():
+            return report
+        ids = [a for a, _v in store.matchable_articles()]
+        for part in self._run(match_partition, ids, "matching", progress):
+            report.pairs += part.pairs
+            report.classified += part.classified
+            report.related += part.related
+            report.failed += part.failed
+        report.failed.sort(key=lambda f: f.article_id)
+        return report
