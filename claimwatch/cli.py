@@ -631,6 +631,48 @@ def bench_ingest_cmd(
     out.print(f"txt is {report['html_vs_txt']}x faster than HTML", highlight=False)
 
 
+@bench_app.command("pipeline")
+def bench_pipeline_cmd(
+    articles: Annotated[int, typer.Option("--articles", help="How many articles (FNC-1 bodies; reused past 1,683).")] = 800,
+    claims: Annotated[int, typer.Option("--claims", help="Claims tracked during ingest (FNC-1 headlines).")] = 10,
+    engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
+    workers: Annotated[int, typer.Option("--workers", help="Dask worker processes (local cluster).")] = 2,
+    growth: Annotated[
+        str | None, typer.Option("--growth", help="Comma-separated sizes for a growth table, e.g. 1000,2000,4000 (overrides --articles).")
+    ] = None,
+    bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV.")] = FNC_DIR / "train_bodies.csv",
+    stances: Annotated[Path, typer.Option(help="FNC-1 stances CSV (for the headlines used as claims).")] = FNC_DIR / "train_stances.csv",
+    as_json: JsonOpt = False,
+) -> None:
+    """End-to-end articles/s of the pipeline service, its ratio to spaCy alone on the same texts, peak RSS,
+    database size, one new claim over everything stored and the largest dossier's build time."""
+    from claimwatch.lab.bench_pipeline import bench_pipeline
+
+    try:
+        sizes = [int(x) for x in growth.split(",")] if growth else None
+    except ValueError:
+        raise ClaimwatchError(f"--growth must be comma-separated integers, not {growth!r}") from None
+    with err.status(f"benchmarking the pipeline on {growth or articles} articles with {claims} claims…"):
+        report = bench_pipeline(bodies, stances, articles, claims, engine, workers, sizes)
+    if as_json:
+        _print_json(report)
+        return
+    table = Table("articles", "articles/s", "ms/article", "spaCy alone /s", "speed-up vs spaCy", "new claim s", "largest dossier", "DB MB")
+    for r in report["runs"]:
+        table.add_row(
+            str(r["articles"]),
+            str(r["articles_per_s"]),
+            str(r["ms_per_article"]),
+            str(r["spacy_articles_per_s"]),
+            f"{r['speedup_vs_spacy']}x",
+            f"{r['new_claim_s']} ({r['new_claim_pairs']} pairs)",
+            f"{r['largest_dossier_articles']} articles in {r['largest_dossier_s']} s",
+            str(r["db_mb"]),
+        )
+    out.print(table)
+    out.print(f"engine {report['engine']}, {report['workers']} worker(s), {report['claims']} claims, peak RSS {report['peak_rss_mb']} MB")
+
+
 @bench_app.command("status")
 def bench_status_cmd(
     emergent: Annotated[Path, typer.Option(help="Emergent claims/articles CSV.")] = FNC_DIR.parent

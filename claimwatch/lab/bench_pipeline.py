@@ -1,0 +1,135 @@
+"""`claimwatch bench pipeline`: end-to-end throughput of the pipeline service against spaCy alone.
+
+The corpus is N FNC-1 bodies written as .txt files (past the 1,683 bodies, bodies are reused with a
+numbered closing line, so they are stored as syndicated copies and still analysed and matched) and
+K FNC-1 headlines as tracked claims. One run measures, on the same texts: spaCy's full pipeline
+alone (`nlp.pipe`), then `Pipeline.ingest` (read, clean, store, attributions, match against the
+claims) on a fresh database; then the time of one new claim over everything stored and the build
+time of the largest dossier. With `--growth`, the same for several N, so the per-article cost can
+be checked for flatness.
+"""
+
+from __future__ import annotations
+
+import csv
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from claimwatch.errors import InputError
+from claimwatch.settings import Settings
+
+
+def _fnc(bodies_csv: Path, stances_csv: Path) -> tuple[list[str], list[str]]:
+    for path in (bodies_csv, stances_csv):
+        if not path.is_file():
+            raise InputError(str(path), "no such file (the FNC-1 training CSVs are in ../shared/data/fnc1/)")
+    with open(bodies_csv, encoding="utf-8", newline="") as f:
+        bodies = [row["articleBody"] for row in csv.DictReader(f)]
+    with open(stances_csv, encoding="utf-8", newline="") as f:
+        headlines = list(dict.fromkeys(row["Headline"] for row in csv.DictReader(f)))
+    return bodies, headlines
+
+
+def corpus(bodies: list[str], n: int) -> list[str]:
+    """N article texts: the bodies in order, then reused with a numbered closing line."""
+    return [bodies[i % len(bodies)] + ("" if i < len(bodies) else f"\n\nRepublished item {i}.") for i in range(n)]
+
+
+def _rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)
+
+
+def spacy_alone(texts: list[str]) -> float:
+    """Seconds for spaCy's full pipeline (the one analysis uses) over the texts."""
+    from claimwatch.nlp.pipeline import load_nlp
+
+    nlp = load_nlp()
+    start = time.perf_counter()
+    for _doc in nlp.pipe(texts, batch_size=32):
+        pass
+    return time.perf_counter() - start
+
+
+def run_once(texts: list[str], claims: list[str], folder: Path, settings: Settings) -> dict[str, Any]:
+    """Ingest the texts with K claims tracked; then one new claim and the largest dossier."""
+    from claimwatch.engine.pipeline import Pipeline
+    from claimwatch.track.dossier import build_dossier
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(texts):
+        (folder / f"{i:06d}.txt").write_text(text, "utf-8")
+    with Pipeline(settings) as pipeline:
+        pipeline.add_claims(claims[:-1], origin="bench", match=False)
+        pipeline.model()  # load the models before the clock starts, as a server would have them
+        if settings.engine == "dask":
+            pipeline.cluster()
+        start = time.perf_counter()
+        run = pipeline.ingest([str(folder)])
+        seconds = time.perf_counter() - start
+        stored = len(run.ingest.ingested) + len(run.ingest.near_duplicates)
+        start = time.perf_counter()
+        claim, _created, matched = pipeline.add_claim(claims[-1], origin="bench")
+        new_claim_s = time.perf_counter() - start
+        sizes = {
+            c.id: n
+            for c in pipeline.store.list_claims()
+            if c.id is not None
+            for n in [len(pipeline.store.stances(claim_id=c.id, related_only=True))]
+        }
+        largest = max(sizes, key=lambda c: sizes[c])
+        start = time.perf_counter()
+        dossier = build_dossier(pipeline.store, largest)
+        dossier_s = time.perf_counter() - start
+    db = Path(settings.db)
+    return {
+        "articles": stored,
+        "failed": len(run.ingest.failed) + len(run.analysis.failed) + len(run.match.failed),
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(stored / seconds, 2),
+        "ms_per_article": round(1000 * seconds / stored, 1),
+        "pairs_scored": run.match.pairs,
+        "related_pairs": run.match.related,
+        "new_claim_s": round(new_claim_s, 2),
+        "new_claim_pairs": matched.pairs,
+        "largest_dossier_articles": len(dossier.entries),
+        "largest_dossier_s": round(dossier_s, 3),
+        "db_mb": round(sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 1e6, 1) if "://" not in settings.db else None,
+        "claim_used_for_new_claim": claim.text,
+    }
+
+
+def bench_pipeline(
+    bodies_csv: Path,
+    stances_csv: Path,
+    articles: int = 800,
+    claims: int = 10,
+    engine: str = "local",
+    workers: int = 2,
+    growth: list[int] | None = None,
+    db: str | None = None,
+) -> dict[str, Any]:
+    """Throughput and its ratio to spaCy alone on the same texts, peak RSS, database size, growth table."""
+    bodies, headlines = _fnc(bodies_csv, stances_csv)
+    if claims < 1:
+        raise InputError("--claims", "at least one claim is needed")
+    tracked = headlines[: claims + 1]  # K tracked during ingest, one more added afterwards
+    sizes = growth or [articles]
+    result: dict[str, Any] = {"engine": engine, "workers": workers if engine == "dask" else 1, "claims": claims, "runs": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            texts = corpus(bodies, n)
+            spacy_s = spacy_alone(texts)
+            target = db if db else str(Path(tmp) / f"bench-{n}.db")
+            settings = Settings.from_env(db=target, engine=engine, workers=workers)
+            row = run_once(texts, tracked, Path(tmp) / f"in-{n}", settings)
+            row["spacy_alone_s"] = round(spacy_s, 2)
+            row["spacy_articles_per_s"] = round(n / spacy_s, 2)
+            row["speedup_vs_spacy"] = round(spacy_s / row["seconds"], 2)
+            result["runs"].append(row)
+    result["peak_rss_mb"] = _rss_mb()
+    return result
