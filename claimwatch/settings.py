@@ -26,7 +26,10 @@ class Settings(BaseSettings):
     db: str = Field("claimwatch.db", min_length=1, description="Database: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…).")
     max_bytes: int = Field(20 * MiB, gt=0, description="Largest input file or fetched document, in bytes.")
     max_article_chars: int = Field(
-        1_000_000, gt=0, le=50_000_000, description="Longest article text (characters after cleaning) that is stored and analysed."
+        1_000_000,
+        gt=0,
+        le=50_000_000,
+        description="Longest article that is stored and analysed, in characters (checked on the raw text, a page's visible text and the cleaned text).",
     )
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a connection or for each read of a fetch.")
     fetch_deadline: float = Field(60.0, gt=0, description="Total seconds one fetch may take, redirects and slow bodies included.")

@@ -126,7 +126,11 @@ def test_stance_command_json(csmonitor: Path) -> None:
 def test_ingest_from_url(site: Site, tmp_path: Path) -> None:
     body = "<p>" + "The regional parliament approved the new water law on Thursday after months of debate. " * 3 + "</p>"
     url = site.add("/water", f"<html><head><title>Water law passes</title></head><body><article>{body}</article></body></html>")
-    proc = cw("ingest", url, "--db", str(tmp_path / "u.db"), "--json")
+    refused = cw("ingest", url, "--db", str(tmp_path / "u.db"), "--json")  # the fetch guard refuses loopback by default
+    assert refused.returncode == 1
+    [failure] = json.loads(refused.stdout)["failed"]
+    assert "loopback" in failure["reason"] and "CLAIMWATCH_ALLOW_PRIVATE_FETCH" in failure["reason"]
+    proc = cw("ingest", url, "--db", str(tmp_path / "u.db"), "--json", env=ENV | {"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"})
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["ingested"]) == 1
 

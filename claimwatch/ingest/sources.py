@@ -7,22 +7,26 @@ a CSV row, a feed entry) never stops the batch.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-import feedparser
 import httpx
+import lxml.html
 import trafilatura
 from dateutil import parser as dateparser
+from lxml import etree
 
 from claimwatch.errors import InputError
 from claimwatch.ingest.clean import clean_text
-from claimwatch.ingest.decode import check_english, check_size, decode_bytes
-from claimwatch.ingest.fetch import FEED_TYPES, HTML_TYPES, fetch
+from claimwatch.ingest.decode import check_english, check_length, check_size, decode_bytes, refuse_binary, text_encoding
+from claimwatch.ingest.feeds import feed_problem, parse_feed
+from claimwatch.ingest.fetch import FEED_TYPES, HTML_TYPES, fetch, make_client
 from claimwatch.records import Article, IngestFailure
 from claimwatch.settings import Settings
 
@@ -36,6 +40,7 @@ TEXT_FIELDS = ("text", "body", "articleBody", "content", "article")
 TITLE_FIELDS = ("title", "headline", "Headline")
 DATE_FIELDS = ("date", "published", "datePublished", "pubDate")
 OUTLET_FIELDS = ("source", "outlet", "sitename", "publisher")
+FULL_CONTENT_CHARS = 1500  # feed entry content at least this long is the article; shorter, the linked page is
 
 
 def _parse_date(value: object) -> datetime | None:
@@ -65,17 +70,31 @@ def finish_article(
     detect_title: bool = False,
     **meta: object,
 ) -> Article:
-    """Clean the text, check it is real English content and build the record."""
+    """Clean the text, check it is real English content and build the record.
+
+    The length limit is checked on the raw text first, so absurd inputs (a million lines, one
+    12 MB line) are refused in microseconds instead of going through the cleaner.
+    """
+    check_length(origin, len(text), settings.max_article_chars)
     cleaned = clean_text(text, detect_title=detect_title and not title)
     body = cleaned.text.strip()
     if len(body) < settings.min_article_chars:
         raise InputError(origin, f"no article text ({len(body)} characters after cleaning)")
+    check_length(origin, len(body), settings.max_article_chars)
     check_english(origin, body)
     return Article(text=body, title=title or cleaned.title, origin=origin, language="en", **meta)  # type: ignore[arg-type]
 
 
 def article_from_html(origin: str, html: str | bytes, settings: Settings, url: str | None = None) -> Article:
     """Extract main text and metadata from an HTML page with trafilatura, then clean it."""
+    if len(html) > settings.max_article_chars:  # only a page this big can hold more text than an article may have
+        chars = page_text_chars(html)
+        if chars > settings.max_article_chars:  # trafilatura would take minutes on such a page
+            raise InputError(
+                origin,
+                f"article too long: the page holds {chars:,} characters of text "
+                f"(limit {settings.max_article_chars:,}; set CLAIMWATCH_MAX_ARTICLE_CHARS)",
+            )
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, include_comments=False, include_tables=False, with_metadata=True, favor_precision=True
@@ -95,6 +114,16 @@ def article_from_html(origin: str, html: str | bytes, settings: Settings, url: s
         published=_parse_date(doc.date),
         url=page_url,
     )
+
+
+def page_text_chars(html: str | bytes) -> int:
+    """Characters of visible text in a page (scripts and styles left out, whitespace runs as one), by a fast lxml parse."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return 0  # nothing lxml can read: trafilatura will say so
+    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
+    return sum(len(" ".join(piece.split())) for piece in root.itertext())
 
 
 def _first(record: dict[str, object], keys: Iterable[str]) -> object:
@@ -174,11 +203,18 @@ def read_csv(origin: str, text: str, settings: Settings) -> Iterator[Item]:
 
 
 def read_feed(origin: str, data: bytes, settings: Settings, client: httpx.Client | None = None) -> Iterator[Item]:
-    """Articles from an RSS/Atom feed: entry content when substantial, else the fetched linked page."""
-    feed = feedparser.parse(data)
-    if not feed.entries:
-        problem = f"not a readable RSS/Atom feed ({feed.bozo_exception})" if feed.bozo else "feed has no entries"
-        yield IngestFailure(origin, problem)
+    """Articles from an RSS/Atom feed: entry content when substantial, else the fetched linked page.
+
+    An entry whose linked page cannot be read is a failure naming the entry and why; its summary is
+    not stored in the page's place (a teaser is not the article).
+    """
+    try:
+        feed = parse_feed(origin, data)
+    except InputError as exc:
+        yield IngestFailure(exc.origin, exc.problem)
+        return
+    if not any(e.get("link") or e.get("content") or e.get("summary") for e in feed.entries):
+        yield IngestFailure(origin, feed_problem(feed))
         return
     outlet = feed.feed.get("title")
     for n, entry in enumerate(feed.entries, start=1):
@@ -188,18 +224,20 @@ def read_feed(origin: str, data: bytes, settings: Settings, client: httpx.Client
         if entry.get("content"):
             content = " ".join(c.get("value", "") for c in entry.content)
         summary = entry.get("summary", "")
+        if len(summary) >= FULL_CONTENT_CHARS and len(content) < FULL_CONTENT_CHARS:
+            content = summary  # a description this long is the full text, not a teaser
         published = _parse_date(entry.get("published") or entry.get("updated"))
         try:
-            article: Article | None = None
-            if link and urlparse(link).scheme in {"http", "https"} and len(content) < 1500:
+            if link and urlparse(link).scheme in {"http", "https"} and len(content) < FULL_CONTENT_CHARS:
                 try:
                     article = read_url_article(link, settings, client)
-                except InputError:
-                    if not (content or summary):
-                        raise
-            if article is None:
+                except InputError as exc:
+                    raise InputError(where, f"linked page not ingested: {exc.problem}" + _not_stored(content or summary)) from None
+            elif content or summary:
                 html = content or summary
                 article = article_from_html(where, f"<html><body><article>{html}</article></body></html>", settings, link)
+            else:
+                raise InputError(where, "feed entry has no content and no http(s) link")
             article.title = entry.get("title") or article.title
             article.outlet = article.outlet or outlet
             article.author = article.author or entry.get("author")
@@ -208,6 +246,10 @@ def read_feed(origin: str, data: bytes, settings: Settings, client: httpx.Client
             yield article
         except InputError as exc:
             yield IngestFailure(exc.origin, exc.problem)
+
+
+def _not_stored(teaser: str) -> str:
+    return f" (the entry's {len(teaser):,}-character summary is not stored in its place)" if teaser.strip() else ""
 
 
 def read_url_article(url: str, settings: Settings, client: httpx.Client | None = None) -> Article:
@@ -250,10 +292,12 @@ def read_file(path: Path, settings: Settings, encoding: str | None = None, clien
             yield from read_feed(origin, data, settings, client)
         elif suffix in HTML_SUFFIXES:
             html: str | bytes = data
-            if encoding:
-                html = decode_bytes(origin, data, encoding)
+            if encoding or text_encoding(data):  # explicit, BOM or UTF-16: decode here
+                html = decode_bytes(origin, data, encoding, what="HTML")
+            elif not data.strip():
+                raise InputError(origin, "empty file")
             else:
-                _refuse_binary(origin, data)  # undecoded bytes: trafilatura sniffs the charset
+                refuse_binary(origin, data, "HTML")  # undecoded bytes: trafilatura sniffs the charset
             yield article_from_html(origin, html, settings)
         else:
             text = decode_bytes(origin, data, encoding)
@@ -269,12 +313,19 @@ def read_file(path: Path, settings: Settings, encoding: str | None = None, clien
         yield IngestFailure(origin, f"cannot read: {exc.strerror}")
 
 
-def _refuse_binary(origin: str, data: bytes) -> None:
-    """HTML bytes go to trafilatura undecoded (it sniffs the charset) but must not be binary."""
-    if b"\x00" in data[:8192]:
-        raise InputError(origin, "binary content, not HTML (NUL bytes found)")
-    if not data.strip():
-        raise InputError(origin, "empty file")
+def _path_problem(path: Path) -> str | None:
+    """Why a local path cannot be read as a source (missing, broken or looping symlink), or None."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link resolves back to itself)"
+        if path.is_symlink():
+            return f"broken symbolic link (points to missing {os.readlink(path)})"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "no such file, directory or URL"
+        return f"cannot read: {exc.strerror}"
+    return None
 
 
 def read_source(source: str, settings: Settings, encoding: str | None = None, client: httpx.Client | None = None) -> Iterator[Item]:
@@ -283,30 +334,35 @@ def read_source(source: str, settings: Settings, encoding: str | None = None, cl
         yield from read_url(source, settings, client)
         return
     path = Path(source)
-    if path.is_dir():
+    problem = _path_problem(path)
+    if problem:
+        yield IngestFailure(source, problem)
+    elif path.is_dir():
         yield IngestFailure(source, "directory contains no files")
-    elif path.exists():
-        yield from read_file(path, settings, encoding, client)
     else:
-        yield IngestFailure(source, "no such file, directory or URL")
+        yield from read_file(path, settings, encoding, client)
 
 
 def expand_sources(sources: Iterable[str]) -> list[str]:
-    """Expand directories (recursively) into their files, so progress can count items."""
+    """Expand directories (recursively) into their files, so progress can count items.
+
+    Symbolic links that are broken or loop are kept, so they are reported rather than skipped;
+    links to directories are not followed (no cycles).
+    """
     out: list[str] = []
     for source in sources:
         path = Path(source)
         if urlparse(source).scheme not in {"http", "https"} and path.is_dir():
-            files = sorted(str(p) for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files = sorted(str(p) for p in path.rglob("*") if not p.name.startswith(".") and (p.is_file() or _dangling(p)))
             out.extend(files or [source])
         else:
             out.append(source)
     return out
 
 
-def make_client(settings: Settings) -> httpx.Client:
-    """The shared HTTP client: timeouts, redirects and our User-Agent."""
-    return httpx.Client(timeout=settings.fetch_timeout, follow_redirects=True, headers={"User-Agent": settings.user_agent})
+def _dangling(path: Path) -> bool:
+    """A symbolic link that resolves to nothing (broken, or a loop)."""
+    return path.is_symlink() and not path.exists()
 
 
 def iter_sources(sources: Iterable[str], settings: Settings, encoding: str | None = None) -> Iterator[Item]:

@@ -128,7 +128,7 @@ def test_url_fetch_html_and_errors(site: Site, settings: Settings) -> None:
 
 
 def test_url_size_limit(site: Site, settings: Settings) -> None:
-    small = Settings(db=settings.db, max_bytes=1000)
+    small = settings.with_(max_bytes=1000)
     url = site.add("/huge", "<html><body>" + "x" * 5000 + "</body></html>")
     [fail] = list(iter_sources([url], small))
     assert isinstance(fail, IngestFailure) and "too large" in fail.reason
