@@ -110,10 +110,11 @@ def test_cli_ingest_reports_analysis_failures_and_exits_1_but_keeps_the_articles
 
 
 def test_serving_path_imports_neither_spacy_nor_the_model_stack() -> None:
-    """Dossiers and the API never parse or classify: importing them must not load spaCy, LightGBM or ONNX Runtime."""
+    """Dossiers and the API never parse, classify or extract: importing them loads neither spaCy, LightGBM,
+    ONNX Runtime nor trafilatura (they load when an ingest or a match actually runs)."""
     code = (
         "import sys, claimwatch.api.app, claimwatch.track.dossier, claimwatch.engine.pipeline; "
-        "print(sorted(m for m in ('spacy', 'lightgbm', 'onnxruntime') if m in sys.modules))"
+        "print(sorted(m for m in ('spacy', 'lightgbm', 'onnxruntime', 'trafilatura') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
