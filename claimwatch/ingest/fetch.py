@@ -36,12 +36,17 @@ _GUARDS: weakref.WeakKeyDictionary[httpx.Client, GuardedBackend] = weakref.WeakK
 
 @dataclass
 class Fetched:
-    """A fetched document: final URL, media type, charset and body bytes."""
+    """A fetched document: final URL, media type, charset, body bytes, and its validators for conditional GET.
+
+    `status` 304 means "not modified" (sent only when the caller passed validators): no body."""
 
     url: str
     media_type: str
     charset: str | None
     body: bytes
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def make_client(settings: Settings, *, trusted: Iterable[tuple[str, int]] = ()) -> httpx.Client:
@@ -101,8 +106,14 @@ def _vet_redirect(response: httpx.Response, backend: GuardedBackend) -> None:
         check_hop(urljoin(str(response.url), location.strip()), backend)
 
 
-def fetch(url: str, settings: Settings, client: httpx.Client | None = None) -> Fetched:
-    """GET a URL through the guarded client, refusing non-text content types and bodies over the size limit."""
+def fetch(
+    url: str, settings: Settings, client: httpx.Client | None = None, *, etag: str | None = None, last_modified: str | None = None
+) -> Fetched:
+    """GET a URL through the guarded client, refusing non-text content types and bodies over the size limit.
+
+    With `etag` / `last_modified` (from an earlier fetch) the GET is conditional: a 304 answer comes
+    back as `Fetched(status=304)` with no body."""
+    conditional = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
     own = client is None
     if client is None:
         client = make_client(settings)
@@ -115,7 +126,11 @@ def fetch(url: str, settings: Settings, client: httpx.Client | None = None) -> F
         with deadline_scope(deadline):
             for _ in range(settings.max_redirects + 1):
                 check_hop(hop, backend)
-                with client.stream("GET", hop, follow_redirects=False) as resp:
+                with client.stream("GET", hop, follow_redirects=False, headers=conditional) as resp:
+                    if resp.status_code == 304 and conditional:
+                        return Fetched(
+                            url=str(resp.url), media_type="", charset=None, body=b"", status=304, etag=etag, last_modified=last_modified
+                        )
                     location = resp.headers.get("location")
                     if resp.is_redirect and location:
                         hop = urljoin(str(resp.url), location.strip())
@@ -169,4 +184,11 @@ def _read(url: str, resp: httpx.Response, settings: Settings, deadline: float) -
         if time.monotonic() > deadline:
             raise httpx.ReadTimeout("fetch deadline exceeded")
         chunks.append(chunk)
-    return Fetched(url=str(resp.url), media_type=media_type, charset=resp.charset_encoding, body=b"".join(chunks))
+    return Fetched(
+        url=str(resp.url),
+        media_type=media_type,
+        charset=resp.charset_encoding,
+        body=b"".join(chunks),
+        etag=resp.headers.get("etag"),
+        last_modified=resp.headers.get("last-modified"),
+    )
