@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     min_article_chars: int = Field(40, ge=1, description="Shortest article text (characters after cleaning) that is stored.")
     api_token: str = Field("", description="Bearer token for the API's write endpoints; writing is off when empty.")
     api_max_body_bytes: int = Field(10 * MiB, gt=0, description="Largest request body the API accepts, checked before it is read.")
+    api_max_concurrent_writes: int = Field(
+        4, ge=1, le=64, description="Write requests the API runs at once; more get 503 with Retry-After, so readers are never starved."
+    )
     analysis_attempts: int = Field(
         3, ge=1, le=100, description="How many runs retry an article whose analysis or matching failed before it is left marked failed."
     )

@@ -1,34 +1,60 @@
 """`claimwatch serve`: the REST API (JSON under /api, OpenAPI at /docs) and server-rendered pages.
 
-Every error, ours or FastAPI's, leaves as one JSON body: {"error": {"status", "code", "message"}}.
+Every error, ours or FastAPI's, leaves in one shape: under /api (and /openapi.json) the JSON body
+{"error": {"status", "code", "message"}}, on the pages a small HTML page with the same message.
 POST endpoints need `Authorization: Bearer <CLAIMWATCH_API_TOKEN>` and are off when no token is set.
+
+The ASGI guard in front of the app (`api/guard.py`) checks the token, a free write slot and the body
+size before any byte of the body is read, answers HEAD on every GET route, and puts the security
+headers on every response. The pages run no script and load their one stylesheet from /static.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator
+import base64
+import hashlib
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
+from http import HTTPStatus
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Scope
 
+from claimwatch.api.guard import HeadAsGet, RequestGuard, SecurityHeaders, token_matches
 from claimwatch.api.render import attribution_spans, chart, evidence_spans, segments
 from claimwatch.engine.pipeline import Pipeline
 from claimwatch.errors import ClaimwatchError, InputError, NotFoundError, StoreError
 from claimwatch.records import Article, IngestFailure
 from claimwatch.settings import Settings
+from claimwatch.store.store import MAX_ID
 from claimwatch.track.dossier import build_dossier
+from claimwatch.track.export import web_url
 
 MAX_ARTICLES_PER_POST = 500
+RETRY_AFTER_S = 5
+
+# The pages run no script and take styles from /static only; nothing may frame them.
+PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": PAGE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 class ArticleIn(BaseModel):
@@ -43,16 +69,74 @@ class ArticleIn(BaseModel):
 
 
 class IngestIn(BaseModel):
-    """Articles and/or http(s) URLs (pages or feeds) to ingest."""
+    """Articles and/or http(s) URLs (pages or feeds) to ingest; other fields are refused (a typo is not a no-op)."""
 
-    articles: list[ArticleIn] = Field(default_factory=list)
-    urls: list[str] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(default_factory=list, max_length=MAX_ARTICLES_PER_POST)
+    urls: list[str] = Field(default_factory=list, max_length=MAX_ARTICLES_PER_POST)
 
 
 class ClaimIn(BaseModel):
-    """A claim to track."""
+    """A claim to track: at least 3 characters besides whitespace; runs of whitespace become one space."""
 
-    text: str = Field(min_length=3, max_length=1000)
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=3, max_length=1000, json_schema_extra={"pattern": r"(\s*\S){3}"})
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if len("".join(text.split())) < 3:
+            raise ValueError("a claim needs at least 3 characters besides whitespace")
+        return " ".join(text.split())
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong."""
+
+    status: int = Field(description="The HTTP status, repeated.")
+    code: str = Field(
+        description="Stable code: not_found, bad_input, bad_request, invalid_request, unauthorized, forbidden, "
+        "body_too_large, busy, store_unavailable, method_not_allowed, internal_error."
+    )
+    message: str = Field(description="A sentence for people.")
+
+
+class ErrorBody(BaseModel):
+    """The one JSON error body of the API."""
+
+    error: ErrorDetail
+
+
+_ERROR_DOCS: dict[int, dict[str, Any]] = {
+    400: {"description": "Bad input (a request field that cannot be used, an invalid Content-Length)"},
+    401: {
+        "description": "Missing or wrong bearer token",
+        "headers": {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
+    },
+    403: {"description": "Writing is disabled: the server runs without CLAIMWATCH_API_TOKEN"},
+    404: {"description": "No such claim or article"},
+    413: {"description": "The request body is over CLAIMWATCH_API_MAX_BODY_BYTES (refused before it is read)"},
+    422: {"description": "A parameter or the body does not validate"},
+    503: {
+        "description": "Busy (every write slot taken; retry after Retry-After seconds) or the database is unavailable",
+        "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
+    },
+    500: {"description": "Unexpected server error"},
+}
+READ_ERRORS = (422, 503, 500)
+WRITE_ERRORS = (400, 401, 403, 413, 422, 503, 500)
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses, each with the error body model."""
+    return {status: {"model": ErrorBody, **_ERROR_DOCS[status]} for status in sorted(set(statuses))}
+
+
+BEARER = HTTPBearer(auto_error=False, description="The server's CLAIMWATCH_API_TOKEN")
+ClaimId = Annotated[int, Path(ge=1, le=MAX_ID, description="Claim id (1 .. 2**63-1)")]
+ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id (1 .. 2**63-1)")]
 
 
 def error_body(status: int, code: str, message: str) -> dict[str, Any]:
@@ -70,7 +154,59 @@ def _status_of(exc: ClaimwatchError) -> tuple[int, str]:
     return 400, "bad_request"
 
 
-def create_app(settings: Settings) -> FastAPI:
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    503: "unavailable",
+}
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def is_page(path: str) -> bool:
+    """Whether errors on this path are HTML pages (everything but /api/... and the OpenAPI document)."""
+    return not (path == "/api" or path.startswith("/api/") or path == "/openapi.json")
+
+
+def _inline_hashes(html: str, tag: str) -> list[str]:
+    """CSP source expressions ('sha256-…') for the inline <script>/<style> blocks of a page."""
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", html, flags=re.S)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks]
+
+
+def _docs_response(page: HTMLResponse) -> HTMLResponse:
+    """The OpenAPI docs page (Swagger UI or ReDoc from jsDelivr) with a CSP made for it: its own inline
+    script by hash, the CDN, and inline styles (both UIs set styles from script)."""
+    html = bytes(page.body).decode()
+    scripts = " ".join(["https://cdn.jsdelivr.net", *_inline_hashes(html, "script")])
+    page.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+        "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+        "connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return page
+
+
+class ClaimwatchAPI(FastAPI):
+    """FastAPI with the request guard outside its whole middleware stack (its 500 page included)."""
+
+    outer: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return self.outer(stack) if self.outer else stack
+
+
+def create_app(settings: Settings, *, max_concurrent_writes: int | None = None) -> FastAPI:
     """Build the app around one pipeline service (its store, and the stance model loaded on first use)."""
     pipeline = Pipeline(settings)
     store = pipeline.store
@@ -80,41 +216,57 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         pipeline.close()
 
-    app = FastAPI(
+    app = ClaimwatchAPI(
         lifespan=lifespan,
         title="claimwatch",
         version="0.1",
         description="Track claims through the news: who said it first, who repeats, confirms or denies it, and where it stands.",
+        docs_url=None,
+        redoc_url=None,
     )
     templates = Jinja2Templates(directory=str(resources.files("claimwatch").joinpath("web/templates")))
     templates.env.autoescape = True  # article text is untrusted, whatever the template's extension
+    templates.env.tests["web_url"] = lambda url: web_url(url) is not None  # only http(s) URLs become links
+    stylesheet = resources.files("claimwatch").joinpath("web/templates/claimwatch.css").read_bytes()
 
     # -- errors --------------------------------------------------------------------------------
 
+    def render_error(path: str, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
+        """The error response: JSON under /api, a small HTML page elsewhere."""
+        if is_page(path):
+            phrase = _phrase(status)
+            html = templates.get_template("error.html").render(status=status, phrase=phrase, message=message)
+            return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
+        return JSONResponse(error_body(status, code, message), status_code=status, headers=dict(headers or {}))
+
+    def refuse(scope: Scope, status: int, code: str, message: str, headers: dict[str, str]) -> Response:
+        return render_error(scope["path"], status, code, message, headers)
+
     @app.exception_handler(ClaimwatchError)
-    async def _ours(_request: Request, exc: ClaimwatchError) -> JSONResponse:
+    async def _ours(request: Request, exc: ClaimwatchError) -> Response:
         status, code = _status_of(exc)
-        return JSONResponse(error_body(status, code, str(exc)), status_code=status)
+        return render_error(request.url.path, status, code, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(exc.status_code, code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        return render_error(request.url.path, exc.status_code, code, str(exc.detail), exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        return JSONResponse(error_body(422, "invalid_request", problems), status_code=422)
+        return render_error(request.url.path, 422, "invalid_request", problems)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(error_body(500, "internal_error", f"unexpected {exc.__class__.__name__}; see the server log"), status_code=500)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        return render_error(request.url.path, 500, "internal_error", f"unexpected {exc.__class__.__name__}; see the server log")
 
-    def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
+    async def require_token(request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> None:
+        """Checked again here (the guard checked it before the body was read); documents the bearer scheme."""
         if not settings.api_token:
             raise StarletteHTTPException(403, "writing is disabled: start the server with CLAIMWATCH_API_TOKEN set")
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.api_token):
+        value = request.headers.get("authorization")
+        if not token_matches(value.encode("latin-1") if value is not None else None, settings.api_token):
             raise StarletteHTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
     # -- JSON API ------------------------------------------------------------------------------
@@ -123,7 +275,7 @@ def create_app(settings: Settings) -> FastAPI:
         d = build_dossier(store, claim_id)
         return d.claim.to_dict() | {"status": d.status, "reasons": d.reasons, "stance_counts": d.stance_counts, "articles": len(d.entries)}
 
-    @app.get("/api/claims", tags=["claims"], summary="Tracked claims with status and stance counts")
+    @app.get("/api/claims", tags=["claims"], summary="Tracked claims with status and stance counts", responses=errors(503, 500))
     def api_claims() -> list[dict[str, Any]]:
         return [claim_summary(c.id) for c in store.list_claims() if c.id is not None]
 
@@ -133,6 +285,11 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Track a claim and match stored articles against it",
         status_code=201,
         dependencies=[Depends(require_token)],
+        responses=errors(*WRITE_ERRORS)
+        | {
+            200: {"description": "The claim was already tracked (`created` is false); it is returned as stored"},
+            201: {"description": "The claim is now tracked (`created` is true)"},
+        },
     )
     def api_add_claim(body: ClaimIn, response: Response) -> dict[str, Any]:
         claim, created, report = pipeline.add_claim(body.text, origin="api")
@@ -140,22 +297,29 @@ def create_app(settings: Settings) -> FastAPI:
             response.status_code = 200  # already tracked: nothing was created
         return claim.to_dict() | {"created": created, "match": report.to_dict()}
 
-    @app.get("/api/claims/{claim_id}", tags=["claims"], summary="A claim with its status")
-    def api_claim(claim_id: int) -> dict[str, Any]:
+    @app.get("/api/claims/{claim_id}", tags=["claims"], summary="A claim with its status", responses=errors(404, *READ_ERRORS))
+    def api_claim(claim_id: ClaimId) -> dict[str, Any]:
         return claim_summary(claim_id)
 
-    @app.get("/api/claims/{claim_id}/dossier", tags=["claims"], summary="The dossier of a claim")
-    def api_dossier(claim_id: int) -> dict[str, Any]:
+    @app.get("/api/claims/{claim_id}/dossier", tags=["claims"], summary="The dossier of a claim", responses=errors(404, *READ_ERRORS))
+    def api_dossier(claim_id: ClaimId) -> dict[str, Any]:
         return build_dossier(store, claim_id).to_dict()
 
-    @app.get("/api/articles", tags=["articles"], summary="Stored articles, newest first (without text)")
+    @app.get("/api/articles", tags=["articles"], summary="Stored articles, newest first (without text)", responses=errors(*READ_ERRORS))
     def api_articles(
-        limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0, outlet: str | None = None
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+        outlet: Annotated[str | None, Query(max_length=300)] = None,
     ) -> list[dict[str, Any]]:
         return [_article_summary(a) for a in store.list_articles(limit=limit, offset=offset, outlet=outlet)]
 
-    @app.get("/api/articles/{article_id}", tags=["articles"], summary="An article with its attributions and stances")
-    def api_article(article_id: int) -> dict[str, Any]:
+    @app.get(
+        "/api/articles/{article_id}",
+        tags=["articles"],
+        summary="An article with its attributions and stances",
+        responses=errors(404, *READ_ERRORS),
+    )
+    def api_article(article_id: ArticleId) -> dict[str, Any]:
         article = store.get_article(article_id)
         return article.to_dict() | {
             "versions": store.article_versions(article_id),
@@ -168,6 +332,7 @@ def create_app(settings: Settings) -> FastAPI:
         tags=["articles"],
         summary="Ingest posted articles and/or URLs, analyse and match them",
         dependencies=[Depends(require_token)],
+        responses=errors(*WRITE_ERRORS),
     )
     def api_ingest(body: IngestIn) -> dict[str, Any]:
         from claimwatch.ingest.sources import article_from_record
@@ -190,7 +355,7 @@ def create_app(settings: Settings) -> FastAPI:
         run = pipeline.run(items)
         return run.ingest.to_dict() | {"analysis": run.analysis.to_dict(), "match": run.match.to_dict()}
 
-    @app.get("/api/search", tags=["search"], summary="Claims and articles matching a query")
+    @app.get("/api/search", tags=["search"], summary="Claims and articles matching a query", responses=errors(*READ_ERRORS))
     def api_search(
         q: Annotated[str, Query(min_length=2, max_length=300)], limit: Annotated[int, Query(ge=1, le=100)] = 20
     ) -> dict[str, Any]:
@@ -221,7 +386,7 @@ def create_app(settings: Settings) -> FastAPI:
         return templates.TemplateResponse(request, "claims.html", {"claims": claims, "articles": store.count_articles()})
 
     @app.get("/claims/{claim_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_dossier(request: Request, claim_id: int) -> HTMLResponse:
+    def page_dossier(request: Request, claim_id: ClaimId) -> HTMLResponse:
         d = build_dossier(store, claim_id)
         texts = store.get_articles(e.article_id for e in d.entries)
         views = []
@@ -232,7 +397,7 @@ def create_app(settings: Settings) -> FastAPI:
         return templates.TemplateResponse(request, "dossier.html", {"d": d, "views": views, "chart": chart(d.timeline)})
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_article(request: Request, article_id: int) -> HTMLResponse:
+    def page_article(request: Request, article_id: ArticleId) -> HTMLResponse:
         article = store.get_article(article_id)
         attributions = store.attributions(article_id)
         stances = store.stances(article_id=article_id, related_only=True)
@@ -248,6 +413,38 @@ def create_app(settings: Settings) -> FastAPI:
             },
         )
 
+    @app.get("/static/claimwatch.css", include_in_schema=False)
+    async def stylesheet_file() -> Response:
+        return Response(stylesheet, media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=3600"})
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return _docs_response(get_swagger_ui_html(openapi_url="/openapi.json", title="claimwatch API"))
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return _docs_response(get_redoc_html(openapi_url="/openapi.json", title="claimwatch API"))
+
+    # -- the guard, outside everything ---------------------------------------------------------
+
+    write_routes = [r for r in app.routes if isinstance(r, APIRoute) and any(d.dependency is require_token for d in r.dependencies)]
+
+    def is_write(scope: Scope) -> bool:
+        return any(r.matches(scope)[0] is Match.FULL for r in write_routes)
+
+    def outer(stack: ASGIApp) -> ASGIApp:
+        guarded = RequestGuard(
+            stack,
+            token=settings.api_token,
+            max_body_bytes=settings.api_max_body_bytes,
+            max_writes=max_concurrent_writes or settings.api_max_concurrent_writes,
+            is_write=is_write,
+            refuse=refuse,
+            retry_after=RETRY_AFTER_S,
+        )
+        return SecurityHeaders(HeadAsGet(guarded), SECURITY_HEADERS)
+
+    app.outer = outer
     return app
 
 

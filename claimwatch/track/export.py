@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from claimwatch.records import Dossier
 
@@ -17,13 +18,33 @@ RATING = {"denied": 1, "disputed": 2, "unverified": 3, "confirmed": 5}
 STATUS_NAME = {"denied": "Denied", "disputed": "Disputed", "unverified": "Unverified", "confirmed": "Confirmed"}
 
 
+def web_url(url: str | None) -> str | None:
+    """`url` when it is an absolute http(s) URL with a host, else None.
+
+    Article URLs come from untrusted input: a `javascript:`, `data:` or `vbscript:` URL (or anything
+    else) must never become a link on a page or a URL in an export. The raw text must itself start
+    with http:// or https://, so what a browser parses (it drops leading blanks and control
+    characters, and tabs and newlines anywhere) cannot be another scheme; control characters and
+    blanks are refused outright.
+    """
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
+        return None
+    if any(c.isspace() or ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in {"http", "https"} and parts.hostname else None
+
+
 def claimreview(dossier: Dossier, publisher: str = "claimwatch", base_url: str | None = None) -> dict[str, Any]:
     """One schema.org ClaimReview (JSON-LD) for a dossier."""
     claim = dossier.claim
     appearances = [
         {
             "@type": "CreativeWork",
-            **({"url": e.url} if e.url else {}),
+            **({"url": url} if (url := web_url(e.url)) else {}),
             **({"headline": e.title} if e.title else {}),
             **({"datePublished": e.published.date().isoformat()} if e.published else {}),
             **({"publisher": {"@type": "Organization", "name": e.outlet}} if e.outlet else {}),
@@ -51,7 +72,7 @@ def claimreview(dossier: Dossier, publisher: str = "claimwatch", base_url: str |
         },
         "itemReviewed": item,
     }
-    if base_url:
+    if base_url and web_url(base_url):
         review["url"] = f"{base_url.rstrip('/')}/claims/{claim.id}"
     return review
 

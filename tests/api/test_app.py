@@ -78,7 +78,9 @@ def test_errors_share_one_json_body(client: Client) -> None:
     assert "no claim with id 99" in _error(client.get("/api/claims/99"), 404, "not_found")
     _error(client.get("/api/articles/abc"), 422, "invalid_request")
     _error(client.get("/api/search", params={"q": "x"}), 422, "invalid_request")
-    _error(client.get("/no/such/page"), 404, "not_found")
+    _error(client.get("/api/no/such/thing"), 404, "not_found")
+    page = client.get("/no/such/page")  # outside /api, errors are HTML pages (tests/reliability/test_api.py)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     _error(client.post("/api/ingest", json={"articles": []}), 401, "unauthorized")
     _error(client.post("/api/ingest", json={"articles": []}, headers={"Authorization": "Bearer wrong"}), 401, "unauthorized")
 

@@ -48,3 +48,47 @@ def test_jsonl_and_csv(demo_db: Path) -> None:
 def test_unknown_format_is_refused(demo_db: Path) -> None:
     with pytest.raises(ClaimwatchError, match="unknown export format 'xml'"):
         export(_dossiers(demo_db), "xml")
+
+
+NOT_WEB = [
+    "javascript:alert(1)//",
+    "JAVASCRIPT:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "//evil.example/x",
+    "/relative",
+    "ftp://files.example.org/x",
+    "https://:80/no-host",
+    "http://exa mple.org/",
+]
+
+
+@pytest.mark.parametrize("url", NOT_WEB, ids=range(len(NOT_WEB)))
+def test_claimreview_carries_only_http_urls(demo_copy: Path, url: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(demo_copy) as con:  # article 21 is the appearance of claim 5 (and its first)
+        con.execute("UPDATE articles SET url = ? WHERE id = 21", (url,))
+    with Store(Settings(db=str(demo_copy))) as store:
+        dossiers = build_dossiers(store)
+    assert any(e.url == url for d in dossiers for e in d.entries)
+    reviews = json.loads(export(dossiers, "claimreview", base_url=url))
+    iran = next(r for r in reviews if r["claimReviewed"].startswith("Iran's supreme leader"))
+    assert "url" not in iran  # a base URL that is not http(s) gives no review URL either
+    assert all("url" not in a for a in iran["itemReviewed"]["appearance"])
+    assert "url" not in iran["itemReviewed"]["firstAppearance"]
+    assert url not in json.dumps(reviews, ensure_ascii=False)
+
+
+def test_claimreview_keeps_http_urls(demo_copy: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(demo_copy) as con:
+        con.execute("UPDATE articles SET url = 'HTTPS://www.csmonitor.com/World/2014/iran?a=1' WHERE id = 21")
+    with Store(Settings(db=str(demo_copy))) as store:
+        reviews = json.loads(export(build_dossiers(store), "claimreview", base_url="http://cw.example.org"))
+    iran = next(r for r in reviews if r["claimReviewed"].startswith("Iran's supreme leader"))
+    assert iran["itemReviewed"]["appearance"][0]["url"] == "HTTPS://www.csmonitor.com/World/2014/iran?a=1"
+    assert iran["url"] == "http://cw.example.org/claims/5"

@@ -87,3 +87,33 @@ def test_dossier_page_shows_chart_status_and_highlighted_evidence(server: str, t
         page.screenshot(path=str(os.environ.get("CLAIMWATCH_SCREENSHOT") or tmp_path / "dossier.png"), full_page=True)
         browser.close()
     assert Path(os.environ.get("CLAIMWATCH_SCREENSHOT") or tmp_path / "dossier.png").stat().st_size > 10_000
+
+
+def test_javascript_urls_are_never_links_and_the_pages_break_no_csp_rule(server: str, demo_copy: Path) -> None:
+    _browser_or_skip()
+    import sqlite3
+
+    from playwright.sync_api import sync_playwright
+
+    with sqlite3.connect(demo_copy) as con:  # article 21 is in claim 5's dossier
+        con.execute("UPDATE articles SET url = 'javascript:alert(document.domain)//' WHERE id = 21")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        page = browser.new_page()
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("/articles/21", "/claims/5", "/"):
+            page.goto(f"{server}{path}")
+            assert page.locator('a[href^="javascript:" i]').count() == 0
+            assert page.locator('a[href^="data:" i]').count() == 0
+        page.goto(f"{server}/articles/21")
+        assert "javascript:alert(document.domain)//" in page.inner_text("span.url")
+        # the stylesheet from /static applies under the CSP (no inline style is needed)
+        colour = page.locator(".attr-source").first.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+        browser.close()
+    assert not violations and not dialogs

@@ -1,0 +1,224 @@
+"""Pure ASGI middleware in front of the API; it decides from the request line and headers alone, before
+the application reads a byte of the body.
+
+    SecurityHeaders   every response (pages, JSON, errors, 500s) carries CSP, nosniff, DENY and no-referrer
+    HeadAsGet         HEAD runs the GET route and drops the body: same status, same headers
+    RequestGuard      write routes: the bearer token first (401, or 403 when writing is off), then a free
+                      write slot (503 with Retry-After at once, so slow writers cannot take every worker
+                      thread from readers); every route: a declared Content-Length over the limit is 413
+                      at once, and a streamed (chunked) body is counted and cut with 413 once over
+
+A response that starts before the request body was read closes the connection (`Connection: close`), so
+the server stops taking the rest of an oversized or refused upload instead of reading it to the end.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# (scope, status, code, message, headers) -> the error response in the API's one shape (JSON or HTML page)
+Refusal = Callable[[Scope, int, str, str, dict[str, str]], Response]
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of a request header (names are lower-case in ASGI), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def token_matches(authorization: bytes | None, token: str) -> bool:
+    """Whether an Authorization header value is `Bearer <token>`; compares bytes in constant time,
+    so a header with non-ASCII bytes is a wrong token, never an error."""
+    if not authorization or not token:
+        return False
+    scheme, _, credentials = authorization.strip().partition(b" ")
+    return scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), token.encode("utf-8"))
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once a streamed body passes the limit (FastAPI re-raises HTTPExceptions)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_message(limit), headers={"Connection": "close"})
+
+
+def too_large_message(limit: int) -> str:
+    return f"request body over the limit of {limit} bytes (CLAIMWATCH_API_MAX_BODY_BYTES)"
+
+
+class SecurityHeaders:
+    """Adds the given headers to every response that does not set them itself (a page may set its own CSP)."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {bytes(k).lower() for k, _ in headers}
+                message = {**message, "headers": headers + [(k, v) for k, v in self.headers if k not in present]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Answers HEAD on every GET route: the GET runs, its status and headers go out, its body does not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+@dataclass
+class _Exchange:
+    """What the guard knows about one request while it runs."""
+
+    expects_body: bool
+    received: int = 0
+    body_done: bool = False
+    overflow: bool = False
+    started: bool = False
+    replaced: bool = False
+
+
+class RequestGuard:
+    """Authentication and a write slot for write routes, and the body size limit for every route."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        token: str,
+        max_body_bytes: int,
+        max_writes: int,
+        is_write: Callable[[Scope], bool],
+        refuse: Refusal,
+        retry_after: int = 5,
+    ) -> None:
+        self.app = app
+        self.token = token
+        self.max_body_bytes = max_body_bytes
+        self.max_writes = max_writes
+        self.is_write = is_write
+        self.refuse = refuse
+        self.retry_after = retry_after
+        self.active_writes = 0  # only touched on the event loop: no lock needed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length_value = header(scope, b"content-length")
+        chunked = header(scope, b"transfer-encoding") is not None
+        length = _content_length(length_value)
+        x = _Exchange(expects_body=chunked or bool(length))
+
+        async def send_closing(message: Message) -> None:
+            """Close the connection after a response that started before the body was read."""
+            if message["type"] == "http.response.start":
+                x.started = True
+                if x.expects_body and not x.body_done:
+                    headers = [(k, v) for k, v in message.get("headers", []) if bytes(k).lower() != b"connection"]
+                    message = {**message, "headers": headers + [(b"connection", b"close")]}
+            await send(message)
+
+        async def answer(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+            await self.refuse(scope, status, code, message, headers or {})(scope, receive, send_closing)
+
+        write = self.is_write(scope)
+        if write:
+            if not self.token:
+                await answer(403, "forbidden", "writing is disabled: start the server with CLAIMWATCH_API_TOKEN set")
+                return
+            if not token_matches(header(scope, b"authorization"), self.token):
+                await answer(401, "unauthorized", "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+                return
+        if length_value is not None and length is None:
+            await answer(400, "bad_request", "invalid Content-Length header")
+            return
+        if length is not None and length > self.max_body_bytes:
+            await answer(413, "body_too_large", too_large_message(self.max_body_bytes))
+            return
+        if write:
+            if self.active_writes >= self.max_writes:
+                await answer(
+                    503,
+                    "busy",
+                    f"{self.max_writes} write requests are already running; retry in {self.retry_after} s",
+                    {"Retry-After": str(self.retry_after)},
+                )
+                return
+            self.active_writes += 1
+
+        async def receive_counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                x.received += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    x.body_done = True
+                if x.received > self.max_body_bytes:
+                    x.overflow = True
+                    raise BodyTooLarge(self.max_body_bytes)
+            return message
+
+        async def send_checked(message: Message) -> None:
+            """Once the body overflowed, whatever the app answers becomes the one 413 response."""
+            if x.overflow:
+                if message["type"] == "http.response.start" and not x.started:
+                    x.replaced = True
+                    await answer(413, "body_too_large", too_large_message(self.max_body_bytes))
+                    return
+                if x.replaced:
+                    return
+            await send_closing(message)
+
+        try:
+            await self.app(scope, receive_counted, send_checked)
+        except Exception:
+            if not x.overflow:
+                raise
+            if not x.started:
+                await answer(413, "body_too_large", too_large_message(self.max_body_bytes))
+        finally:
+            if write:
+                self.active_writes -= 1
+
+
+def _content_length(value: bytes | None) -> int | None:
+    """A Content-Length value as an int, or None when absent or not a plain decimal number."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.isdigit():
+        return None
+    if len(value) > 18:  # more than any body we could take; int() of huge digit strings is refused anyway
+        return 10**18
+    return int(value)
