@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from claimwatch.attribution.extract import extract_attributions
+from claimwatch.attribution.extract import extract_attributions, mark_line_starts
 from claimwatch.attribution.lexicon import headline_hedged, lexicon
 from claimwatch.nlp.pipeline import load_nlp
 from claimwatch.records import Analysis, Attribution, CheckworthyClaim, Entity, Sentence
@@ -65,5 +65,6 @@ def analyze_texts(texts: Iterable[str], nlp: Language | None = None, batch_size:
     """Analyse texts in batches (nlp.pipe); yields one Analysis per text, in order."""
     nlp = nlp or load_nlp()
     lexicon()  # load once before the loop
-    for doc in nlp.pipe(texts, batch_size=batch_size):
+    docs = (mark_line_starts(nlp.make_doc(text)) for text in texts)
+    for doc in nlp.pipe(docs, batch_size=batch_size):
         yield analysis_from_doc(doc)

@@ -28,6 +28,12 @@ class Lexicon:
     falsity: re.Pattern[str]
     pronouns: frozenset[str]
     person_nouns: frozenset[str]
+    phrasal: dict[str, frozenset[str]]
+    denial_phrasal: frozenset[str]
+    agent_nouns: frozenset[str]
+    org_nouns: frozenset[str]
+    rebuttal_cues: frozenset[str]
+    rebuttal_markers: re.Pattern[str]
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
@@ -51,6 +57,12 @@ def lexicon() -> Lexicon:
         falsity=_alternation(raw["falsity_markers"]),
         pronouns=frozenset(raw["source_pronouns"]),
         person_nouns=frozenset(raw["person_nouns"]),
+        phrasal={k: frozenset(v) for k, v in raw["phrasal_cues"].items()},
+        denial_phrasal=frozenset(raw["denial_phrasal"]),
+        agent_nouns=frozenset(raw["agent_nouns"]),
+        org_nouns=frozenset(raw["org_nouns"]),
+        rebuttal_cues=frozenset(raw["rebuttal_cues"]),
+        rebuttal_markers=_alternation(raw["rebuttal_markers"]),
     )
 
 

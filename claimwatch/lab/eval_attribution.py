@@ -4,7 +4,13 @@ A predicted attribution matches a gold one when the cues match (same first word,
 and the sources match: *lenient* = they share a content word (or both are empty, for agentless
 "is said to" hedges), *exact* = same text after trimming determiners and punctuation. For a
 pronoun source the pronoun as written is compared, not its resolution. Each gold item matches once.
-Flag precision/recall (denial, hedged, confirmation) are computed over all predictions and gold items.
+Flag precision/recall (denial, hedged, confirmation) are computed over all predictions and gold items;
+`denials_flagged` is the share of gold denials whose attribution is found and flagged.
+Where the gold items carry `content` and `kind` (attribution_heldout2.jsonl), a matched prediction's
+content counts when its word overlap with the gold content has F1 >= 0.5, and its kind when equal;
+precision is over the predictions of those articles. Cues are compared without auxiliaries ("has said").
+`source_problems` lists predicted sources that are no speaker (a bare place, a date fragment, a dateline,
+an unresolved pronoun, a non-agent noun, text across a line break).
 """
 
 from __future__ import annotations
@@ -34,10 +40,13 @@ def _norm(text: str) -> str:
     return " ".join(words)
 
 
+_AUX = {"is", "are", "was", "were", "been", "be", "has", "have", "had"}
+
+
 def cue_match(gold: str, pred: str) -> bool:
     """Cues match on their first word ("echoed" ~ "echoed the denial", "is said" ~ "said")."""
-    g = [w for w in gold.lower().split() if w not in ("is", "are", "was", "were", "been", "be")]
-    p = [w for w in pred.lower().split() if w not in ("is", "are", "was", "were", "been", "be")]
+    g = [w for w in gold.lower().split() if w not in _AUX]
+    p = [w for w in pred.lower().split() if w not in _AUX]
     return bool(g and p and g[0] == p[0])
 
 
@@ -80,17 +89,29 @@ class Report:
     exact: Counts = field(default_factory=Counts)
     cue: Counts = field(default_factory=Counts)
     flags: dict[str, Counts] = field(default_factory=lambda: {"denial": Counts(), "hedged": Counts(), "confirmation": Counts()})
+    content: Counts = field(default_factory=Counts)
+    kind: Counts = field(default_factory=Counts)
     misses: list[dict[str, Any]] = field(default_factory=list)
     spurious: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Figures as a JSON-ready dict."""
-        return {
+        out: dict[str, Any] = {
             "source_cue": self.pairs.figures(),
             "source_cue_exact": self.exact.figures(),
             "cue": self.cue.figures(),
             **{name: c.figures() for name, c in self.flags.items()},
         }
+        if self.content.gold:  # only where the gold set annotates content and kind
+            out["content"] = self.content.figures()
+            out["kind"] = self.kind.figures()
+        denial = self.flags["denial"]
+        out["denials_flagged"] = {
+            "flagged": denial.tp,
+            "gold": denial.gold,
+            "rate": round(denial.tp / denial.gold, 4) if denial.gold else 0.0,
+        }
+        return out
 
 
 def score_article(gold: list[dict[str, Any]], pred: list[Attribution], report: Report, article_id: str = "") -> None:
@@ -130,10 +151,63 @@ def score_article(gold: list[dict[str, Any]], pred: list[Attribution], report: R
     for i, p in enumerate(pred):
         if i not in used:
             report.spurious.append({"article": article_id, "source": surface[i], "cue": p.cue})
+    if any("content" in g for g in gold):
+        report.content.predicted += len(pred)
+        report.kind.predicted += len(pred)
+        report.content.gold += sum("content" in g for g in gold)
+        report.kind.gold += sum("kind" in g for g in gold)
+        report.content.tp += sum("content" in g and content_overlap(g["content"], p.content) >= 0.5 for g, p in matched)
+        report.kind.tp += sum("kind" in g and g["kind"] == p.kind for g, p in matched)
     for name, counts in report.flags.items():
         counts.gold += sum(bool(g[name]) for g in gold)
         counts.predicted += sum(bool(getattr(p, name)) for p in pred)
         counts.tp += sum(bool(g[name]) and bool(getattr(p, name)) for g, p in matched)
+
+
+def content_overlap(gold: str, pred: str) -> float:
+    """Word-overlap F1 of two contents (lower-cased words, punctuation and quotes ignored)."""
+    g = [w.lower() for w in _WORD.findall(gold)]
+    p = [w.lower() for w in _WORD.findall(pred)]
+    if not g or not p:
+        return 0.0
+    common = sum(min(g.count(w), p.count(w)) for w in set(g))
+    if not common:
+        return 0.0
+    precision, recall = common / len(p), common / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+_PRONOUNS = {"he", "she", "it", "they", "him", "her", "them", "we", "i", "us", "me"}
+_NON_AGENTS = {"both", "all", "each", "either", "neither", "this", "that", "these", "those", "none", "one"}
+_DATE = re.compile(
+    r"^(on |in |earlier |later |last )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|yesterday|today)\b.*,",
+    re.IGNORECASE,
+)
+
+
+def source_problems(attributions: Iterable[Attribution], places: Iterable[str] = ()) -> list[str]:
+    """Predicted sources that are no speaker: an unresolved pronoun, a date fragment or dateline left in front
+    ("June, Sec. of State John Kerry", "MANAGUA, Nicaragua — ..."), a bare place (one of `places`, e.g. the GPE
+    entities that are not the subject of their cue), a non-agent word ("both"), text across a line break."""
+    bad_places = {p.lower() for p in places}
+    problems = []
+    for a in attributions:
+        s = a.source.strip()
+        low = s.lower()
+        if not s:
+            continue
+        if (
+            low in _PRONOUNS
+            or low in _NON_AGENTS
+            or low in bad_places
+            or "\n" in s
+            or _DATE.match(s)
+            or re.search(r"\s[—–-]{1,2}\s", s)
+            or re.match(r"^[A-Z]{3,}(\s[A-Z]{3,})*,", s)
+        ):
+            problems.append(s)
+    return problems
 
 
 def load_gold(path: Path) -> list[dict[str, Any]]:

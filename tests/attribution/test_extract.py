@@ -59,7 +59,9 @@ def test_csmonitor_chain_of_sources(csm: tuple[str, list[Attribution], str | Non
     assert zarean.channel == "the Associated Press" and zarean.kind == "direct"
     commander = find(items, "peshmerga commander", "told")
     assert commander.channel == "Reuters"
-    he = next(a for a in items if a.resolved_from == "he")
+    ruled = find(items, "Khamenei", "ruled out")  # "he ruled out direct contacts with the US": a denial, resolved
+    assert ruled.resolved_from == "he" and ruled.denial
+    he = next(a for a in items if a.resolved_from == "he" and a.source_start > commander.source_start)
     assert he.source == "a Kurdish peshmerga commander" and he.cue == "said"
     assert title is not None and headline_hedged(title)
     for a in items:  # offsets point at the mention in the text (the pronoun, for resolved sources)
@@ -102,23 +104,104 @@ def test_matching_rules() -> None:
     assert source_match("the Post", "The Post", exact=True) and not source_match("Post", "the New York Post", exact=True)
 
 
-# Floors pinned under the figures measured on the 32-article gold set (lenient source+cue
-# P 0.964 / R 0.988; denial P/R 0.90/0.90; hedged P 0.73 / R 1.0); a regression fails CI.
+# Floors pinned a little under the figures measured on the 32-article gold set (the rules were developed
+# on it): lenient source+cue P 0.976 / R 0.982, exact F1 0.893; denial P 0.82 / R 0.90 (9 of 10 denials
+# flagged); hedged P 0.80 / R 1.0. No predicted source is a bare place, date fragment, dateline or pronoun.
 def test_gold_set_floor() -> None:
     report = bench_attribution(GOLD, None)
     q = report["quality"]
     assert report["articles"] >= 30 and q["source_cue"]["gold"] >= 150
-    assert q["source_cue"]["precision"] >= 0.92 and q["source_cue"]["recall"] >= 0.95, q
-    assert q["source_cue_exact"]["f1"] >= 0.84, q
-    assert q["denial"]["precision"] >= 0.8 and q["denial"]["recall"] >= 0.8, q
-    assert q["hedged"]["recall"] >= 0.85 and q["hedged"]["precision"] >= 0.6, q
+    assert q["source_cue"]["precision"] >= 0.95 and q["source_cue"]["recall"] >= 0.96, q
+    assert q["source_cue_exact"]["f1"] >= 0.86, q
+    assert q["denial"]["precision"] >= 0.75 and q["denial"]["recall"] >= 0.85, q
+    assert q["denials_flagged"]["rate"] >= 0.85, q
+    assert q["hedged"]["recall"] >= 0.9 and q["hedged"]["precision"] >= 0.7, q
+    assert report["source_problems"] == []
 
 
 # A second, held-out set (10 articles, 44 attributions) annotated after the rules were written and
-# never used to tune them: P 0.95 / R 0.864 lenient, exact F1 0.81 when it was added.
+# never used to tune them: P 0.95 / R 0.864 lenient, exact F1 0.81 when it was added; 0.95 / 0.864,
+# exact F1 0.83 after issue #16.
 def test_heldout_set_floor() -> None:
     report = bench_attribution(GOLD.with_name("attribution_heldout.jsonl"), None)
     q = report["quality"]
     assert report["articles"] == 10 and q["source_cue"]["gold"] == 44
-    assert q["source_cue"]["precision"] >= 0.9 and q["source_cue"]["recall"] >= 0.82, q
-    assert q["source_cue_exact"]["f1"] >= 0.76, q
+    assert q["source_cue"]["precision"] >= 0.92 and q["source_cue"]["recall"] >= 0.84, q
+    assert q["source_cue_exact"]["f1"] >= 0.8, q
+    assert report["source_problems"] == []
+
+
+# A third set (14 FNC-1 bodies: politics, world, health, media, sports; 162 attributions, 49 denials),
+# annotated with content and kind BEFORE the rule changes of issue #16 and never tuned on. Before them:
+# P 0.883 / R 0.840, 14 of 49 denials flagged; after: P 0.913 / R 0.840, 17 of 49 denials flagged,
+# content P 0.839 / R 0.772, kind P 0.732 / R 0.673.
+def test_heldout2_set_floor() -> None:
+    report = bench_attribution(GOLD.with_name("attribution_heldout2.jsonl"), None)
+    q = report["quality"]
+    assert report["articles"] == 14 and q["source_cue"]["gold"] == 162 and q["denials_flagged"]["gold"] == 49
+    assert q["source_cue"]["precision"] >= 0.88 and q["source_cue"]["recall"] >= 0.81, q
+    assert q["denials_flagged"]["rate"] >= 0.3, q
+    assert q["content"]["recall"] >= 0.74 and q["kind"]["recall"] >= 0.64, q
+
+
+# Rules of issue #16 (each failed on the rules before it): sentences written for the tests, never
+# taken from a held-out set.
+def test_reporting_verbs_outside_the_old_lexicon() -> None:
+    items = attributions(
+        "The opposition accused the minister of lying to parliament. The court ruled that the contract was void. "
+        "The union reiterated that it would strike on Monday. The mayor called for calm after the riots. "
+        "Fans cheered the decision to reopen the stadium."
+    )
+    assert "the minister of lying" in find(items, "opposition", "accused").content
+    assert find(items, "court", "ruled").content == "the contract was void"
+    find(items, "union", "reiterated")
+    assert find(items, "mayor", "called for").content == "calm"
+    find(items, "Fans", "cheered")
+
+
+def test_denials_without_a_denial_verb() -> None:
+    items = attributions(
+        "The company ruled out any layoffs this year. The firm insisted the payment was legal. “It is a lie,” the general said."
+    )
+    ruled = find(items, "company", "ruled out")
+    assert ruled.denial and ruled.content == "any layoffs"
+    assert find(items, "firm", "insisted").denial
+    assert find(items, "general", "said").denial
+
+
+def test_roles_and_pronouns_resolve_to_the_named_source() -> None:
+    founder = find(
+        attributions("Jane Roe founded Acme Robotics in 2009. The company's founder denied the report on Monday."), "Roe", "denied"
+    )
+    assert founder.source == "Jane Roe" and founder.resolved_from == "The company's founder"
+    it = attributions("The Interior Ministry issued a statement on Friday. It said the border would stay closed.")[-1]
+    assert it.source == "The Interior Ministry" and it.resolved_from == "It"
+    pm = attributions("Prime Minister Narendra Modi visited the dam on Monday. The Prime Minister said the dam was safe.")[-1]
+    assert "Narendra Modi" in pm.source and pm.resolved_from == "The Prime Minister"
+
+
+def test_appositive_name_is_the_source() -> None:
+    [hale] = attributions("The former head of the agency, General Tom Hale, said the plan had failed.")
+    assert hale.source == "General Tom Hale"
+
+
+def test_hedged_denials_and_confirmations_keep_their_speaker() -> None:
+    items = attributions("The minister was said to have denied the report. The ambassador reportedly confirmed the talks.")
+    denied = find(items, "minister", "denied")
+    assert denied.hedged and denied.denial and denied.content == "the report"
+    confirmed = find(items, "ambassador", "confirmed")
+    assert confirmed.hedged and confirmed.confirmation
+
+
+def test_a_line_without_final_punctuation_is_a_sentence() -> None:
+    [johnson] = attributions("Dueling narratives in the shooting\n\nDorian Johnson, a friend of the victim, said the officer fired twice.")
+    assert johnson.source == "Dorian Johnson" and johnson.content == "the officer fired twice"
+
+
+def test_source_hygiene() -> None:
+    managua = attributions("Managua has a population of 1.2 million people and many residents reported hearing a loud bang.")
+    assert all(a.source != "Managua" for a in managua)  # a bare place is no source
+    assert "PERTH" not in [a.source for a in attributions("PERTH, Australia -- Police said on Sunday that two men were arrested.")]
+    assert attributions("It said the plant would close.") == []  # an unresolved pronoun is no source
+    assert attributions("The ceasefire suggests that talks are working. Both noted that the deal was fragile.") == []
+    assert attributions("The senator tweeted on Monday.") == []  # a cue with no content is no attribution
