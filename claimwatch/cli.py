@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlparse
 
 import typer
 from rich.console import Console
@@ -19,7 +20,7 @@ from claimwatch.settings import Settings
 
 if TYPE_CHECKING:
     from claimwatch.engine.pipeline import Pipeline
-    from claimwatch.records import Claim, RunReport
+    from claimwatch.records import Claim, CycleReport, RunReport, Source
 
 app = typer.Typer(help="Track claims through the news: who said it, who repeats, confirms or denies it.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
@@ -30,6 +31,10 @@ app.add_typer(articles_app, name="articles")
 app.add_typer(claims_app, name="claims")
 app.add_typer(train_app, name="train")
 app.add_typer(bench_app, name="bench")
+sources_app = typer.Typer(help="Feeds, pages and files that `watch` polls.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Webhooks that receive claim status changes.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(alerts_app, name="alerts")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
@@ -356,6 +361,262 @@ def claims_show(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> No
             out.print(f"- article #{s.article_id}: {s.label} ({s.probabilities.get(s.label, 0.0):.2f})", highlight=False)
 
 
+@claims_app.command("history")
+def claims_history(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """How a claim's status moved: every change and every new denying or confirming source, newest first."""
+    from claimwatch.store import Store
+
+    with Store(_settings(db)) as store:
+        claim = store.get_claim(claim_id)
+        events = store.events(claim_id)
+    if as_json:
+        _print_json([e.to_dict() for e in events])
+        return
+    out.print(f"[bold]#{claim.id} {escape(claim.text)}[/bold]", highlight=False)
+    if not events:
+        out.print("no change recorded yet")
+    for e in events:
+        when = e.at.isoformat(timespec="seconds") if e.at else ""
+        move = f"{e.from_} → {e.to}" if e.kind == "status" else f"still {e.to}"
+        extra = "; ".join(
+            part
+            for part in (
+                f"denied by {', '.join(e.new_denials)}" if e.new_denials else "",
+                f"confirmed by {', '.join(e.new_confirmations)}" if e.new_confirmations else "",
+                f"articles {', '.join(f'#{a}' for a in e.articles)}" if e.articles else "",
+            )
+            if part
+        )
+        out.print(f"{when}  [bold]{escape(move)}[/bold]  {escape(extra)}", highlight=False)
+        for reason in e.reasons:
+            out.print(f"    - {escape(reason)}", highlight=False)
+
+
+# -- watching ---------------------------------------------------------------------------------
+
+
+def _source_row(src: Source) -> dict[str, Any]:
+    return src.to_dict() | {"every": src.every_s}
+
+
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="A feed or page URL, or a file path.")],
+    every: Annotated[str, typer.Option("--every", help="Poll interval: 30s, 15m, 2h, 1d.")] = "15m",
+    name: Annotated[str | None, typer.Option("--name", help="A name to show instead of the URL.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watch a feed, page or file (added again: its interval and name are updated)."""
+    from claimwatch.engine.watch import parse_every
+    from claimwatch.errors import InputError
+    from claimwatch.store import Store
+
+    seconds = parse_every(every)
+    if urlparse(url).scheme not in {"http", "https"}:
+        if not Path(url).is_file():
+            raise InputError(url, "not an http(s) URL or an existing file")
+        url = str(Path(url).resolve())
+    with Store(_settings(db)) as store:
+        src, created = store.add_source(url, seconds, name)
+    if as_json:
+        _print_json(_source_row(src) | {"created": created})
+    else:
+        out.print(f"{'watching' if created else 'updated'} source #{src.id}: {escape(src.name or src.url)} every {every}", highlight=False)
+
+
+@sources_app.command("import")
+def sources_import(
+    opml: Annotated[Path, typer.Argument(help="An OPML file exported by a feed reader.")],
+    every: Annotated[str, typer.Option("--every", help="Poll interval for the imported feeds.")] = "15m",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watch every feed an OPML file lists."""
+    from claimwatch.engine.watch import parse_every
+    from claimwatch.ingest.opml import read_opml
+    from claimwatch.store import Store
+
+    seconds = parse_every(every)
+    feeds = read_opml(opml)
+    with Store(_settings(db)) as store:
+        added = [store.add_source(url, seconds, title) for url, title in feeds]
+    if as_json:
+        _print_json([_source_row(s) | {"created": c} for s, c in added])
+    else:
+        new = sum(1 for _s, c in added if c)
+        out.print(f"imported {len(added)} feeds from {escape(str(opml))}: {new} new, {len(added) - new} already watched", highlight=False)
+
+
+@sources_app.command("list")
+def sources_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Watched sources with their state: last success, last error, failures in a row, next poll."""
+    from claimwatch.store import Store
+
+    with Store(_settings(db)) as store:
+        sources = store.list_sources()
+    if as_json:
+        _print_json([_source_row(s) for s in sources])
+        return
+    table = Table("id", "source", "every", "last success", "failures", "last error", "next poll")
+    for s in sources:
+        table.add_row(
+            str(s.id),
+            escape(s.name or s.url),
+            f"{s.every_s} s",
+            s.last_success.isoformat(timespec="seconds") if s.last_success else "never",
+            str(s.failures),
+            _short(s.last_error, 60),
+            s.next_poll.isoformat(timespec="seconds") if s.next_poll else "",
+        )
+    out.print(table)
+
+
+@sources_app.command("remove")
+def sources_remove(source_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Stop watching a source (its articles stay)."""
+    from claimwatch.store import Store
+
+    with Store(_settings(db)) as store:
+        gone = store.remove_source(source_id)
+    if as_json:
+        _print_json(_source_row(gone) | {"removed": True})
+    else:
+        out.print(f"removed source #{gone.id}: {escape(gone.name or gone.url)}", highlight=False)
+
+
+def _cycle_json(report: CycleReport) -> dict[str, Any]:
+    d = report.to_dict()
+    d["sources_failed"] = len({f.origin for f in report.failed})
+    return d
+
+
+def _print_cycle(report: CycleReport) -> None:
+    out.print(
+        f"polled {report.sources_polled} sources ({report.not_modified} not modified), {report.articles_new} new articles, "
+        f"{report.claims_reevaluated} claims re-evaluated, {len(report.events)} events in {report.seconds} s",
+        highlight=False,
+    )
+    for f in report.failed:
+        err.print(f"[red]failed[/red] {escape(f.origin)}: {escape(f.reason)}", highlight=False)
+    for e in report.events:
+        move = f"{e.from_} → {e.to}" if e.kind == "status" else f"new sources, still {e.to}"
+        out.print(f"  claim #{e.claim_id}: {escape(move)}", highlight=False)
+    for text in report.proposed_claims:
+        out.print(f"  proposed claim: {escape(text)}", highlight=False)
+
+
+@app.command()
+def watch(
+    once: Annotated[bool, typer.Option("--once", help="Poll every due source once, then exit.")] = False,
+    auto_add: Annotated[bool, typer.Option("--auto-add", help="Track the claims discovery proposes.")] = False,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per poll cycle.")] = False,
+) -> None:
+    """Poll the sources, run the pipeline on new articles, record status changes and deliver alerts.
+    SIGINT/SIGTERM finish the current cycle and exit 0."""
+    import signal
+
+    from claimwatch.engine.watch import Watcher
+
+    def show(report: CycleReport) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(_cycle_json(report), ensure_ascii=False, default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            _print_cycle(report)
+
+    with _pipeline(_settings(db)) as pipeline:
+        watcher = Watcher(pipeline, auto_add=auto_add)
+        if once:
+            show(watcher.poll_once())
+            return
+
+        def finish(_signum: int, _frame: object) -> None:
+            watcher.stop.set()
+
+        signal.signal(signal.SIGINT, finish)
+        signal.signal(signal.SIGTERM, finish)
+        watcher.run(on_cycle=show)
+
+
+@alerts_app.command("add")
+def alerts_add(
+    webhook: Annotated[str, typer.Option("--webhook", help="URL that receives each event as a JSON POST.")],
+    claim: Annotated[int | None, typer.Option("--claim", help="Only this claim's events.")] = None,
+    all_claims: Annotated[bool, typer.Option("--all", help="Events of every claim.")] = False,
+    secret: Annotated[str | None, typer.Option("--secret", help="Sign bodies: X-Claimwatch-Signature: sha256=<HMAC>.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a claim's (or every claim's) status changes to a webhook."""
+    from claimwatch.errors import InputError
+    from claimwatch.store import Store
+
+    if (claim is None) == (not all_claims):
+        raise InputError("alerts add", "give exactly one of --claim ID or --all")
+    with Store(_settings(db)) as store:
+        alert = store.add_alert(webhook, claim, secret)
+    if as_json:
+        _print_json(alert.to_dict())
+    else:
+        scope = f"claim #{alert.claim_id}" if alert.claim_id else "every claim"
+        out.print(f"alert #{alert.id}: {scope} → {escape(alert.webhook)}{' (signed)' if alert.signed else ''}", highlight=False)
+
+
+@alerts_app.command("list")
+def alerts_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Configured alerts."""
+    from claimwatch.store import Store
+
+    with Store(_settings(db)) as store:
+        alerts = store.list_alerts()
+    if as_json:
+        _print_json([a.to_dict() for a in alerts])
+        return
+    for a in alerts:
+        scope = f"claim #{a.claim_id}" if a.claim_id else "every claim"
+        out.print(f"#{a.id} {scope} → {escape(a.webhook)}{' (signed)' if a.signed else ''}", highlight=False)
+
+
+@alerts_app.command("remove")
+def alerts_remove(alert_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Remove an alert (and its pending deliveries)."""
+    from claimwatch.store import Store
+
+    with Store(_settings(db)) as store:
+        store.remove_alert(alert_id)
+    if as_json:
+        _print_json({"id": alert_id, "removed": True})
+    else:
+        out.print(f"removed alert #{alert_id}")
+
+
+@alerts_app.command("log")
+def alerts_log(db: DbOpt = None, limit: Annotated[int, typer.Option(help="How many deliveries.")] = 50, as_json: JsonOpt = False) -> None:
+    """Webhook deliveries, newest first: delivered, pending retry (with the next try) or failed, with the last error."""
+    from claimwatch.store import Store
+
+    with Store(_settings(db)) as store:
+        log = store.delivery_log(limit)
+    if as_json:
+        _print_json(log)
+        return
+    table = Table("id", "alert", "event", "claim", "status", "attempts", "last error", "when")
+    for d in log:
+        table.add_row(
+            str(d["id"]),
+            str(d["alert"]),
+            str(d["event"]),
+            str(d["claim"]),
+            str(d["status"]),
+            str(d["attempts"]),
+            _short(str(d["last_error"] or ""), 50),
+            str(d["delivered_at"] or d["next_try"] or ""),
+        )
+    out.print(table)
+
+
 # -- tracking ---------------------------------------------------------------------------------
 
 
@@ -456,8 +717,11 @@ def serve(
     db: DbOpt = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    watch_sources: Annotated[
+        bool, typer.Option("--watch", help="Also run the watcher (poll sources, alerts) in the server process.")
+    ] = False,
 ) -> None:
-    """Serve the REST API (/api, OpenAPI docs at /docs) and the web pages."""
+    """Serve the REST API (/api, OpenAPI docs at /docs) and the web pages (and, with --watch, the watcher)."""
     import uvicorn
 
     from claimwatch.api.app import create_app
@@ -465,7 +729,7 @@ def serve(
     settings = _settings(db)
     if not settings.api_token:
         err.print("[yellow]CLAIMWATCH_API_TOKEN is not set: POST endpoints (ingest, claims) are disabled[/yellow]")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, watch=watch_sources), host=host, port=port, log_level="info")
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
@@ -733,8 +997,14 @@ def bench_attribution_cmd(
         return
     table = Table("measure", "precision", "recall", "F1", "tp / predicted / gold")
     for name, f in report["quality"].items():
+        if name == "denials_flagged":
+            continue
         table.add_row(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}", f"{f['tp']} / {f['predicted']} / {f['gold']}")
     out.print(table)
+    d = report["quality"]["denials_flagged"]
+    out.print(f"denials flagged: {d['flagged']} of {d['gold']} ({d['rate']:.0%})", highlight=False)
+    if report["source_problems"]:
+        out.print(f"sources that are no speaker: {escape(', '.join(report['source_problems']))}", highlight=False)
     if "speed" in report:
         sp = report["speed"]
         out.print(

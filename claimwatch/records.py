@@ -22,6 +22,8 @@ def _jsonable(value: Any) -> Any:
     """Convert dataclass field values into JSON-friendly values."""
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Record) and type(value).to_dict is not Record.to_dict:
+        return value.to_dict()  # a record with its own JSON shape (e.g. Event's "from")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
@@ -36,9 +38,8 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a JSON-serialisable dict."""
-        result = _jsonable(self)
-        assert isinstance(result, dict)
-        return result
+        assert dataclasses.is_dataclass(self)
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 _WS = re.compile(r"\s+")
@@ -238,6 +239,7 @@ class Dossier(Record):
     confirmed_by: list[SourceMention] = field(default_factory=list)
     denied_by: list[SourceMention] = field(default_factory=list)
     stance_counts: dict[str, int] = field(default_factory=dict)
+    history: list[Event] = field(default_factory=list)  # status changes and new denying/confirming sources, newest first
 
 
 @dataclass
@@ -315,3 +317,67 @@ class RunReport(Record):
         if self.match.pairs or self.match.failed:
             lines.append(f"matched {self.match.pairs} pairs ({self.match.related} related) / matching failed {len(self.match.failed)}")
         return "\n".join(lines)
+
+
+@dataclass
+class Source(Record):
+    """A watched feed, page or file and its polling state."""
+
+    url: str
+    every_s: int
+    id: int | None = None
+    name: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    next_poll: datetime | None = None
+
+
+@dataclass
+class Event(Record):
+    """A change of a claim: its status moved (kind "status"), or new sources denied or confirmed it (kind "sources")."""
+
+    claim_id: int
+    kind: Literal["status", "sources"]
+    to: str
+    at: datetime | None = None
+    id: int | None = None
+    from_: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    articles: list[int] = field(default_factory=list)
+    new_denials: list[str] = field(default_factory=list)
+    new_confirmations: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape: `from`, `to`, `at`, `reasons`, `articles` (+ kind, claim and the new sources)."""
+        d = super().to_dict()
+        d["from"] = d.pop("from_")
+        return d
+
+
+@dataclass
+class Alert(Record):
+    """A webhook receiving the events of one claim, or of every claim (claim_id None)."""
+
+    webhook: str
+    id: int | None = None
+    claim_id: int | None = None
+    signed: bool = False
+
+
+@dataclass
+class CycleReport(Record):
+    """One poll cycle of the watcher."""
+
+    sources_polled: int = 0
+    not_modified: int = 0
+    failed: list[IngestFailure] = field(default_factory=list)
+    articles_new: int = 0
+    claims_reevaluated: int = 0
+    events: list[Event] = field(default_factory=list)
+    deliveries: dict[str, int] = field(default_factory=dict)
+    proposed_claims: list[str] = field(default_factory=list)
+    added_claims: list[int] = field(default_factory=list)
+    seconds: float = 0.0

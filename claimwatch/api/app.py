@@ -14,12 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from http import HTTPStatus
 from importlib import resources
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlparse
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
@@ -34,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Scope
 
+from claimwatch.api.atom import ATOM, atom_feed
 from claimwatch.api.guard import HeadAsGet, RequestGuard, SecurityHeaders, token_matches
 from claimwatch.api.render import attribution_spans, chart, evidence_spans, segments
 from claimwatch.engine.pipeline import Pipeline
@@ -42,6 +44,9 @@ from claimwatch.records import Article, IngestFailure
 from claimwatch.settings import Settings
 from claimwatch.store.store import MAX_ID
 from claimwatch.track.dossier import build_dossier
+
+if TYPE_CHECKING:
+    from claimwatch.engine.watch import Watcher
 from claimwatch.track.export import web_url
 
 MAX_ARTICLES_PER_POST = 500
@@ -206,14 +211,30 @@ class ClaimwatchAPI(FastAPI):
         return self.outer(stack) if self.outer else stack
 
 
-def create_app(settings: Settings, *, max_concurrent_writes: int | None = None) -> FastAPI:
-    """Build the app around one pipeline service (its store, and the stance model loaded on first use)."""
+def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, watch: bool = False) -> FastAPI:
+    """Build the app around one pipeline service (its store, and the stance model loaded on first use).
+
+    With `watch`, the watcher runs in a thread of the server process on the same pipeline (so its
+    writes take turns with the API's), started and stopped with the app."""
     pipeline = Pipeline(settings)
     store = pipeline.store
+    watcher: Watcher | None = None
+    thread: threading.Thread | None = None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        nonlocal watcher, thread
+        if watch:
+            from claimwatch.engine.watch import Watcher
+
+            watcher = Watcher(pipeline)
+            thread = threading.Thread(target=watcher.run, name="claimwatch-watch", daemon=True)
+            thread.start()
         yield
+        if watcher is not None:
+            watcher.stop.set()
+            if thread is not None:
+                thread.join(timeout=settings.fetch_deadline + 30)
         pipeline.close()
 
     app = ClaimwatchAPI(
@@ -411,6 +432,23 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None) 
                 "attributions": attributions,
                 "stances": [(s, claims.get(s.claim_id)) for s in stances],
             },
+        )
+
+    @app.get("/feeds/changes.atom", include_in_schema=False)
+    def feed_changes(request: Request) -> Response:
+        events = store.events(limit=100)
+        claims = {c.id: c for c in store.list_claims()}
+        return Response(
+            atom_feed(str(request.base_url), "claimwatch: claim status changes", "/feeds/changes.atom", events, claims), media_type=ATOM
+        )
+
+    @app.get("/claims/{claim_id}/changes.atom", include_in_schema=False)
+    def feed_claim_changes(request: Request, claim_id: ClaimId) -> Response:
+        claim = store.get_claim(claim_id)
+        events = store.events(claim_id, limit=100)
+        title = f"claimwatch: changes of claim #{claim.id}: {claim.text}"
+        return Response(
+            atom_feed(str(request.base_url), title, f"/claims/{claim_id}/changes.atom", events, {claim.id: claim}), media_type=ATOM
         )
 
     @app.get("/static/claimwatch.css", include_in_schema=False)

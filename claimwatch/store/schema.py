@@ -156,3 +156,73 @@ class EmbeddingRow(Base):
     key: Mapped[str] = mapped_column(String(40))
     model: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SourceRow(Base):
+    """A watched feed, page or file, with its polling state."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str | None] = mapped_column(String(512))
+    every_s: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_success: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_poll: Mapped[datetime] = mapped_column(UTCDateTime, index=True, default=utcnow)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClaimStateRow(Base):
+    """The last evaluated status of a claim and its denying / confirming sources (what events are diffed against)."""
+
+    __tablename__ = "claim_states"
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    denials: Mapped[list[str]] = mapped_column(JSON)
+    confirmations: Mapped[list[str]] = mapped_column(JSON)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventRow(Base):
+    """A change of a claim: its status moved, or a new source denied or confirmed it."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    articles: Mapped[list[int]] = mapped_column(JSON)
+    new_denials: Mapped[list[str]] = mapped_column(JSON)
+    new_confirmations: Mapped[list[str]] = mapped_column(JSON)
+
+
+class AlertRow(Base):
+    """A webhook that receives the events of one claim (or of all claims when claim_id is NULL)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    webhook: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str | None] = mapped_column(String(512))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeliveryRow(Base):
+    """One event for one alert: pending until POSTed successfully, retried with backoff, then failed."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "event_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_try: Mapped[datetime] = mapped_column(UTCDateTime, index=True, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -34,7 +34,9 @@ from claimwatch.store.schema import (
     ClaimRow,
     EmbeddingRow,
     StanceRow,
+    utcnow,
 )
+from claimwatch.store.watching import WatchingStore
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -112,7 +114,7 @@ _OFFSET_FIELDS = (
 )
 
 
-class Store:
+class Store(WatchingStore):
     """Typed access to the database; every write method is one transaction."""
 
     def __init__(self, settings: Settings) -> None:
@@ -487,6 +489,7 @@ class Store:
                 row.model_version = r.model_version
                 row.similarity = r.similarity
                 row.article_version = versions.get(r.article_id, 1)
+                row.created = utcnow()  # when this pair was last scored: the watcher re-evaluates claims scored since
 
     def stances(self, claim_id: int | None = None, article_id: int | None = None, related_only: bool = False) -> list[StanceResult]:
         """Stored stance results, filtered by claim and/or article (and to related stances)."""

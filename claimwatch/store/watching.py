@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -164,17 +164,20 @@ class WatchingStore:
                 query = query.where(EventRow.claim_id == claim_id)
             return [event_from_row(r) for r in session.scalars(query)]
 
-    def claims_touched_by(self, article_ids: Sequence[int]) -> list[int]:
-        """Claims with a related stance from any of these articles (those a poll must re-evaluate)."""
-        found: set[int] = set()
-        ids = list(article_ids)
+    def claims_to_evaluate(self) -> dict[int, list[int]]:
+        """Claims with related stances scored after their last evaluation (or never evaluated), with those
+        articles. Durable: after a crash between matching and evaluation, the next cycle still finds them."""
+        found: dict[int, list[int]] = {}
         with self.session() as session:
-            for start in range(0, len(ids), 500):
-                rows = session.scalars(
-                    select(StanceRow.claim_id).where(StanceRow.article_id.in_(ids[start : start + 500]), StanceRow.label != "unrelated")
-                )
-                found.update(rows)
-        return sorted(found)
+            rows = session.execute(
+                select(StanceRow.claim_id, StanceRow.article_id)
+                .outerjoin(ClaimStateRow, ClaimStateRow.claim_id == StanceRow.claim_id)
+                .where(StanceRow.label != "unrelated", (ClaimStateRow.claim_id.is_(None)) | (StanceRow.created > ClaimStateRow.updated))
+                .order_by(StanceRow.claim_id, StanceRow.article_id)
+            )
+            for claim_id, article_id in rows:
+                found.setdefault(claim_id, []).append(article_id)
+        return found
 
     # -- alerts ---------------------------------------------------------------------------------
 

@@ -142,6 +142,7 @@ def build_dossier(store: Store, claim_id: int, rules: StatusRules = DEFAULT_RULE
         confirmed_by=confirmed,
         denied_by=denied,
         stance_counts=dict(Counter(e.stance for e in ordered)),
+        history=store.events(claim_id),
     )
 
 

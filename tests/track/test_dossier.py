@@ -126,5 +126,5 @@ def _dossier_queries(store: Store, n_articles: int) -> int:
 
 
 def test_dossier_is_built_with_a_fixed_number_of_queries(store: Store) -> None:
-    # claim, stances, articles (without text), attributions; each read also sends its BEGIN
-    assert _dossier_queries(store, 5) == _dossier_queries(store, 60) <= 8
+    # claim, stances, articles (without text), attributions, history; each read also sends its BEGIN
+    assert _dossier_queries(store, 5) == _dossier_queries(store, 60) <= 10

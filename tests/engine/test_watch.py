@@ -1,0 +1,296 @@
+"""The watcher against real HTTP servers on 127.0.0.1: a feed that changes between polls, a webhook
+receiver checking signatures, a failing and a hanging source, the Atom feeds, and kill -9."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from claimwatch.engine.pipeline import Pipeline
+from claimwatch.engine.watch import Watcher, parse_every
+from claimwatch.errors import InputError
+from claimwatch.settings import Settings
+from tests.conftest import synthetic_article
+
+ROOT = Path(__file__).resolve().parents[2]
+CLAIM = "Iran's supreme leader approved military cooperation with the US"
+SECRET = "s3cret"
+REPORT = (
+    "Iran's supreme leader has approved military cooperation with the US against Islamic State\n\n"
+    "Ayatollah Ali Khamenei has approved military cooperation with the United States against Islamic State "
+    "militants in Iraq, according to a report on Tuesday that cited sources in Tehran.\n\n"
+    "The report said Khamenei gave his commander in Iraq the authority to coordinate with US forces. "
+    "The sources said the approval was given last week after a meeting of the Supreme National Security Council.\n\n"
+    "The decision marks a shift for the Islamic Republic, which has long rejected any cooperation with Washington."
+)
+
+
+class FeedSite:
+    """A feed whose entries change between polls (ETag / 304), article pages, a webhook receiver, a failing feed."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str]] = []  # (title, path)
+        self.pages: dict[str, tuple[str, bytes]] = {}
+        self.hooks: list[tuple[dict[str, str], bytes]] = []
+        self.feed_requests = 0
+        self.base = ""
+
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(repr(self.entries).encode()).hexdigest()[:16] + '"'
+
+    def rss(self) -> bytes:
+        items = "".join(
+            f"<item><title>{escape(t)}</title><link>{self.base}{p}</link><guid>{self.base}{p}</guid>"
+            f"<pubDate>{format_datetime(datetime(2014, 9, 16, 9, tzinfo=UTC) + timedelta(hours=n))}</pubDate></item>"
+            for n, (t, p) in enumerate(self.entries)
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Test Wire</title>{items}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def feed_site() -> Iterator[FeedSite]:
+    site = FeedSite()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/feed.xml":
+                site.feed_requests += 1
+                if self.headers.get("If-None-Match") == site.etag():
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self._send(200, "application/rss+xml", site.rss(), {"ETag": site.etag()})
+            elif self.path == "/broken.xml":
+                self._send(500, "text/plain", b"boom")
+            elif self.path in site.pages:
+                ctype, body = site.pages[self.path]
+                self._send(200, ctype, body)
+            else:
+                self._send(404, "text/plain", b"not found")
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            site.hooks.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self._send(204, "text/plain", b"")
+
+        def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    site.base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield site
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def hanging_url() -> Iterator[str]:
+    """A server that accepts connections and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(sock.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/hang.xml"
+    stop.set()
+    for c in held:
+        c.close()
+    sock.close()
+
+
+def test_feed_changes_flip_the_status_once_with_one_signed_webhook_and_an_atom_entry(
+    tmp_path: Path, feed_site: FeedSite, hanging_url: str, csmonitor: Path
+) -> None:
+    settings = Settings(db=str(tmp_path / "w.db"), allow_private_fetch=True, fetch_deadline=3, fetch_timeout=2)
+    feed_site.pages["/report.txt"] = ("text/plain; charset=utf-8", REPORT.encode())
+    feed_site.pages["/csmonitor.txt"] = ("text/plain; charset=utf-8", csmonitor.read_bytes())
+    feed_site.entries = [("Iran's leader said to approve military cooperation with US", "/report.txt")]
+    with Pipeline(settings) as pipeline:
+        claim, _created, _m = pipeline.add_claim(CLAIM)
+        store = pipeline.store
+        for url in (feed_site.base + "/feed.xml", feed_site.base + "/broken.xml", hanging_url):
+            store.add_source(url, parse_every("10m"))
+        store.add_alert(feed_site.base + "/hook", None, SECRET)
+        watcher = Watcher(pipeline, discover=False)
+        assert claim.id is not None
+
+        # poll 1: a report only -> unverified, no event; the broken and hanging sources fail within their deadline
+        start = time.monotonic()
+        first = watcher.poll_once()
+        assert time.monotonic() - start < settings.fetch_deadline + 60  # the analysis of one article included
+        assert first.sources_polled == 3 and first.articles_new == 1 and not first.events
+        failed = {f.origin: f.reason for f in first.failed}
+        assert "HTTP 500" in failed[feed_site.base + "/broken.xml"]
+        assert "timed out" in failed[hanging_url]
+        from claimwatch.track.dossier import build_dossier
+
+        assert build_dossier(store, claim.id).status == "unverified"
+        states = {s.url: s for s in store.list_sources()}
+        assert states[feed_site.base + "/broken.xml"].failures == 1 and states[feed_site.base + "/broken.xml"].last_error
+        assert states[feed_site.base + "/feed.xml"].etag == feed_site.etag() and states[feed_site.base + "/feed.xml"].failures == 0
+        # a failing source backs off: its next poll is later than a good source's
+        assert states[feed_site.base + "/broken.xml"].next_poll >= states[feed_site.base + "/feed.xml"].next_poll  # type: ignore[operator]
+
+        # poll 2: the CSMonitor article (reported, then denied) -> disputed, exactly one event, one signed POST
+        feed_site.entries.append(("Iran's supreme leader said to approve military cooperation with US", "/csmonitor.txt"))
+        later = datetime.now(UTC) + timedelta(minutes=11)
+        second = watcher.poll_once(later)
+        assert second.articles_new == 1 and second.claims_reevaluated == 1
+        [event] = second.events
+        assert (event.kind, event.from_, event.to) == ("status", "unverified", "disputed")
+        assert event.articles and event.new_denials and event.reasons
+        assert store.events(claim.id) == [event]
+        assert len(feed_site.hooks) == 1, (second.deliveries, store.delivery_log())
+        headers, body = feed_site.hooks[0]
+        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["x-claimwatch-signature"], expected)
+        payload = json.loads(body)
+        assert (payload["from"], payload["to"], payload["claim_id"]) == ("unverified", "disputed", claim.id)
+        assert store.delivery_log()[0]["status"] == "delivered"
+
+        # the Atom feeds and the dossier list the change
+        from fastapi.testclient import TestClient
+
+        from claimwatch.api.app import create_app
+
+        with TestClient(create_app(settings)) as client:
+            for path in ("/feeds/changes.atom", f"/claims/{claim.id}/changes.atom"):
+                atom = client.get(path)
+                assert atom.status_code == 200 and atom.headers["content-type"].startswith("application/atom+xml")
+                assert atom.text.count("<entry>") == 1 and "unverified → disputed" in atom.text
+            dossier = client.get(f"/api/claims/{claim.id}/dossier").json()
+            assert [(h["from"], h["to"]) for h in dossier["history"]] == [("unverified", "disputed")]
+            page = client.get(f"/claims/{claim.id}")
+            assert 'id="history"' in page.text and "disputed" in page.text
+
+        # poll 3: nothing new, the feed answers 304 -> nothing created, nothing delivered
+        requests_before = feed_site.feed_requests
+        third = watcher.poll_once(later + timedelta(minutes=11))
+        assert feed_site.feed_requests == requests_before + 1
+        assert third.not_modified == 1 and third.articles_new == 0 and not third.events
+        assert len(store.events(claim.id)) == 1 and len(feed_site.hooks) == 1
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
+    history = subprocess.run(
+        [sys.executable, "-m", "claimwatch", "claims", "history", str(claim.id), "--db", settings.db, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    [h] = json.loads(history.stdout)
+    assert {"from", "to", "at", "reasons", "articles"} <= set(h) and (h["from"], h["to"]) == ("unverified", "disputed")
+
+
+def test_intervals_and_bad_sources() -> None:
+    assert [parse_every(x) for x in ("30s", "15m", "2h", "1d", "90")] == [30, 900, 7200, 86400, 90]
+    for bad in ("soon", "5s", "", "m"):
+        with pytest.raises(InputError):
+            parse_every(bad)
+
+
+def _watch_db(db: Path, url: str, n: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "claimwatch", "watch", "--once", "--db", str(db), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def _counts(db: Path) -> tuple[int, ...]:
+    with sqlite3.connect(db) as conn:
+        return tuple(
+            conn.execute(sql).fetchone()[0]
+            for sql in (
+                "SELECT count(*) FROM articles",
+                "SELECT count(DISTINCT content_hash) FROM articles",
+                "SELECT count(*) FROM article_versions",
+                "SELECT count(*) FROM stance_results",
+                "SELECT count(*) FROM events",
+                "SELECT count(*) FROM articles WHERE analysed_version IS NULL",
+            )
+        )
+
+
+@pytest.mark.slow
+def test_kill_9_mid_batch_then_restart_loses_and_duplicates_nothing(tmp_path: Path, feed_site: FeedSite) -> None:
+    n = 40
+    for i in range(n):
+        feed_site.pages[f"/a{i}.txt"] = ("text/plain; charset=utf-8", synthetic_article(i).encode())
+    feed_site.entries = [(f"Report {i}", f"/a{i}.txt") for i in range(n)]
+    url = feed_site.base + "/feed.xml"
+    dbs = {name: tmp_path / f"{name}.db" for name in ("reference", "crashed")}
+    for db in dbs.values():
+        with Pipeline(Settings(db=str(db))) as p:
+            p.add_claim("Officials will review the council budget plan", match=False)
+            p.store.add_source(url, 600)
+    ref = _watch_db(dbs["reference"], url, n)
+    out, err = ref.communicate(timeout=600)
+    assert ref.returncode == 0, err
+    expected = _counts(dbs["reference"])
+    assert expected[0] == n and expected[5] == 0, out
+
+    crashed = _watch_db(dbs["crashed"], url, n)
+    deadline = time.monotonic() + 300
+    killed = False
+    while crashed.poll() is None and time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(f"file:{dbs['crashed']}?mode=ro", uri=True, timeout=5) as conn:
+                analysed = conn.execute("SELECT count(*) FROM articles WHERE analysed_version IS NOT NULL").fetchone()[0]
+        except sqlite3.OperationalError:
+            analysed = 0
+        if 0 < analysed < n:
+            os.kill(crashed.pid, signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.02)
+    crashed.communicate(timeout=60)
+    assert killed, "the watcher finished before it could be interrupted"
+    with sqlite3.connect(dbs["crashed"]) as conn:  # the source was not marked polled: the restart refetches it
+        assert conn.execute("SELECT etag FROM sources").fetchone()[0] is None
+    again = _watch_db(dbs["crashed"], url, n)
+    _out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err
+    assert _counts(dbs["crashed"]) == expected
