@@ -87,6 +87,9 @@ def feed_site() -> Iterator[FeedSite]:
 
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path != "/hook":
+                self._send(404, "text/plain", b"no such hook")
+                return
             site.hooks.append(({k.lower(): v for k, v in self.headers.items()}, body))
             self._send(204, "text/plain", b"")
 
@@ -294,3 +297,108 @@ def test_kill_9_mid_batch_then_restart_loses_and_duplicates_nothing(tmp_path: Pa
     _out, err = again.communicate(timeout=600)
     assert again.returncode == 0, err
     assert _counts(dbs["crashed"]) == expected
+
+
+def _cw(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"}
+    return subprocess.run(
+        [sys.executable, "-m", "claimwatch", *args], capture_output=True, text=True, env=base | (env or {}), cwd=ROOT, timeout=timeout
+    )
+
+
+def test_sources_and_alerts_commands_with_json(tmp_path: Path, feed_site: FeedSite) -> None:
+    db = str(tmp_path / "s.db")
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>mine</title></head><body>'
+        f'<outline text="Wire" title="Test Wire" type="rss" xmlUrl="{feed_site.base}/feed.xml"/>'
+        '<outline text="folder"><outline text="Other" xmlUrl="https://example.org/rss"/></outline>'
+        '<outline text="not a feed" xmlUrl="javascript:alert(1)"/></body></opml>',
+        "utf-8",
+    )
+    imported = json.loads(_cw("sources", "import", str(opml), "--db", db, "--json", "--every", "1h").stdout)
+    assert [(s["url"], s["name"], s["every"]) for s in imported] == [
+        (f"{feed_site.base}/feed.xml", "Test Wire", 3600),
+        ("https://example.org/rss", "Other", 3600),
+    ]
+    again = json.loads(_cw("sources", "add", f"{feed_site.base}/feed.xml", "--every", "15m", "--db", db, "--json").stdout)
+    assert again["created"] is False and again["every"] == 900
+    bad = _cw("sources", "add", "ftp://example.org/x", "--db", db)
+    assert bad.returncode == 1 and "not an http(s) URL or an existing file" in bad.stderr
+    listed = json.loads(_cw("sources", "list", "--db", db, "--json").stdout)
+    assert len(listed) == 2 and {"last_success", "last_error", "failures", "next_poll", "etag"} <= set(listed[0])
+    assert json.loads(_cw("sources", "remove", str(listed[1]["id"]), "--db", db, "--json").stdout)["removed"] is True
+    missing = _cw("alerts", "add", "--webhook", f"{feed_site.base}/hook", "--db", db)
+    assert missing.returncode == 1 and "exactly one of --claim ID or --all" in missing.stderr
+    alert = json.loads(_cw("alerts", "add", "--all", "--webhook", f"{feed_site.base}/hook", "--secret", "x", "--db", db, "--json").stdout)
+    assert alert["signed"] is True and alert["claim_id"] is None
+    assert [a["id"] for a in json.loads(_cw("alerts", "list", "--db", db, "--json").stdout)] == [alert["id"]]
+    assert json.loads(_cw("alerts", "log", "--db", db, "--json").stdout) == []
+
+
+def test_failed_deliveries_are_retried_with_backoff_and_logged(tmp_path: Path, feed_site: FeedSite) -> None:
+    settings = Settings(db=str(tmp_path / "d.db"), allow_private_fetch=True)
+    with Pipeline(settings) as pipeline:
+        claim, _c, _m = pipeline.add_claim("Officials will review the council budget plan", match=False)
+        assert claim.id is not None
+        pipeline.store.add_alert(feed_site.base + "/missing-hook-404", claim.id, None)
+        from claimwatch.records import Event
+
+        pipeline.store.record_state(
+            claim.id, "denied", ["The minister"], [], Event(claim_id=claim.id, kind="status", from_="unverified", to="denied")
+        )
+        watcher = Watcher(pipeline, discover=False)
+        now = datetime.now(UTC)
+        assert watcher.deliver(now) == {"delivered": 0, "retry": 1, "failed": 0}
+        [entry] = pipeline.store.delivery_log()
+        assert entry["status"] == "pending" and entry["attempts"] == 1 and "HTTP" in str(entry["last_error"])
+        assert watcher.deliver(now) == {"delivered": 0, "retry": 0, "failed": 0}  # not due again yet: backoff
+        assert datetime.fromisoformat(str(entry["next_try"])) > now + timedelta(seconds=20)
+
+
+def test_watch_loop_exits_0_on_sigterm_and_prints_one_json_object_per_cycle(tmp_path: Path, feed_site: FeedSite) -> None:
+    feed_site.pages["/a.txt"] = ("text/plain; charset=utf-8", synthetic_article(1).encode())
+    feed_site.entries = [("Report 1", "/a.txt")]
+    db = str(tmp_path / "loop.db")
+    assert _cw("sources", "add", f"{feed_site.base}/feed.xml", "--db", db).returncode == 0
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claimwatch", "watch", "--db", db, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=base,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())  # blocks until the first cycle is reported
+        assert first["sources_polled"] == 1 and first["articles_new"] == 1
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_watch_proposes_new_claims_and_adds_them_only_with_auto_add(tmp_path: Path, feed_site: FeedSite) -> None:
+    story = "The city of Springfield will close its main bridge for repairs for six months starting in March, officials said."
+    for i, outlet in enumerate(("Herald", "Courier", "Gazette")):
+        text = (
+            f"{story} The {outlet} reported that drivers will face long detours. Engineers found cracks in {i + 2} support beams last year."
+        )
+        feed_site.pages[f"/b{i}.txt"] = ("text/plain; charset=utf-8", text.encode())
+    feed_site.entries = [
+        (f"Springfield to close main bridge for six months ({o})", f"/b{i}.txt") for i, o in enumerate(("Herald", "Courier", "Gazette"))
+    ]
+    db = str(tmp_path / "p.db")
+    assert _cw("sources", "add", f"{feed_site.base}/feed.xml", "--db", db).returncode == 0
+    report = json.loads(_cw("watch", "--once", "--db", db, "--json").stdout)
+    assert report["proposed_claims"] and report["added_claims"] == []
+    assert json.loads(_cw("claims", "list", "--db", db, "--json").stdout) == []
+    db2 = str(tmp_path / "p2.db")
+    assert _cw("sources", "add", f"{feed_site.base}/feed.xml", "--db", db2).returncode == 0
+    added = json.loads(_cw("watch", "--once", "--auto-add", "--db", db2, "--json").stdout)
+    assert added["added_claims"] and len(json.loads(_cw("claims", "list", "--db", db2, "--json").stdout)) == len(added["added_claims"])
