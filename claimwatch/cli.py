@@ -937,6 +937,32 @@ def bench_pipeline_cmd(
     out.print(f"engine {report['engine']}, {report['workers']} worker(s), {report['claims']} claims, peak RSS {report['peak_rss_mb']} MB")
 
 
+@bench_app.command("watch")
+def bench_watch_cmd(
+    feeds: Annotated[int, typer.Option("--feeds", help="Local RSS feeds.")] = 50,
+    entries: Annotated[int, typer.Option("--entries", help="Entries per feed (each links to a page with an FNC-1 body).")] = 20,
+    claims: Annotated[int, typer.Option("--claims", help="Claims tracked (FNC-1 headlines).")] = 10,
+    bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV.")] = FNC_DIR / "train_bodies.csv",
+    stances: Annotated[Path, typer.Option(help="FNC-1 stances CSV.")] = FNC_DIR / "train_stances.csv",
+    as_json: JsonOpt = False,
+) -> None:
+    """Time of a poll cycle over local feeds: the first (everything new) and the second (everything 304)."""
+    from claimwatch.lab.bench_watch import bench_watch
+
+    with err.status(f"polling {feeds} local feeds of {entries} entries…"):
+        report = bench_watch(bodies, stances, feeds, entries, claims)
+    if as_json:
+        _print_json(report)
+        return
+    f, s = report["first_cycle"], report["second_cycle"]
+    out.print(
+        f"first cycle: {f['seconds']} s for {f['sources_polled']} feeds and {f['articles_new']} new articles "
+        f"({f['articles_per_s']} articles/s, {f['failed']} failed, {f['events']} events)",
+        highlight=False,
+    )
+    out.print(f"second cycle: {s['seconds']} s, {s['not_modified']} of {s['sources_polled']} feeds not modified", highlight=False)
+
+
 @bench_app.command("status")
 def bench_status_cmd(
     emergent: Annotated[Path, typer.Option(help="Emergent claims/articles CSV.")] = FNC_DIR.parent
