@@ -402,3 +402,24 @@ def test_watch_proposes_new_claims_and_adds_them_only_with_auto_add(tmp_path: Pa
     assert _cw("sources", "add", f"{feed_site.base}/feed.xml", "--db", db2).returncode == 0
     added = json.loads(_cw("watch", "--once", "--auto-add", "--db", db2, "--json").stdout)
     assert added["added_claims"] and len(json.loads(_cw("claims", "list", "--db", db2, "--json").stdout)) == len(added["added_claims"])
+
+
+def test_serve_with_watch_runs_the_watcher_in_the_server_process(tmp_path: Path, feed_site: FeedSite) -> None:
+    from fastapi.testclient import TestClient
+
+    from claimwatch.api.app import create_app
+
+    feed_site.pages["/a.txt"] = ("text/plain; charset=utf-8", synthetic_article(7).encode())
+    feed_site.entries = [("Report 7", "/a.txt")]
+    settings = Settings(db=str(tmp_path / "sw.db"), allow_private_fetch=True)
+    with Pipeline(settings) as p:
+        p.store.add_source(feed_site.base + "/feed.xml", 600)
+    with TestClient(create_app(settings, watch=True)) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not client.get("/api/articles").json():
+            time.sleep(0.5)
+        [article] = client.get("/api/articles").json()
+        assert article["title"] == "Report 7"
+    with Pipeline(settings) as p:
+        [source] = p.store.list_sources()
+        assert source.last_success is not None and source.etag
