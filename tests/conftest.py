@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -151,4 +153,12 @@ def synthetic_article(n: int) -> str:
         f"The regional minister told reporters that {n * 31} residents had written to the office about the {topic}. "
         f"Critics argued that the cost, put at {n * 1013} thousand dollars, was far higher than first estimated in item {n}. "
         f"A spokesperson for the opposition denied that the review, the {n}th this year, would be published in full."
+    )
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run `python -m claimwatch ARGS` as a real process, without the caller's CLAIMWATCH_* settings (plus `env`)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "claimwatch", *args], capture_output=True, text=True, env=clean | (env or {}), cwd=ROOT, timeout=timeout
     )

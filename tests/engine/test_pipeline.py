@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from claimwatch.engine.pipeline import Pipeline
 from claimwatch.settings import Settings
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = (
@@ -51,25 +51,11 @@ def test_an_article_that_fails_analysis_is_marked_and_never_blocks_the_rest(tmp_
         # after `analysis_attempts` failed runs it is left marked, and later runs do not touch it
         third = pipeline.process(match=False)
         assert third.analysis.analysed == 0 and not third.analysis.failed
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {"CLAIMWATCH_ANALYSIS_ATTEMPTS": "2"}
-    shown = subprocess.run(
-        [sys.executable, "-m", "claimwatch", "articles", "show", str(huge_id), "--db", settings.db],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    env = {"CLAIMWATCH_ANALYSIS_ATTEMPTS": "2"}
+    shown = run_cli("articles", "show", str(huge_id), "--db", settings.db, env=env)
     assert shown.returncode == 0
     assert "analysis failed (2 runs, no longer retried): analysis failed: ValueError: [E088]" in shown.stdout
-    as_json = subprocess.run(
-        [sys.executable, "-m", "claimwatch", "articles", "show", str(huge_id), "--db", settings.db, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    as_json = run_cli("articles", "show", str(huge_id), "--db", settings.db, "--json", env=env)
     assert json.loads(as_json.stdout)["failures"]["analysis"]["attempts"] == 2
 
 
@@ -77,15 +63,8 @@ def test_cli_ingest_reports_analysis_failures_and_exits_1_but_keeps_the_articles
     (tmp_path / "huge.txt").write_text(_huge(), "utf-8")
     (tmp_path / "good.txt").write_text(GOOD, "utf-8")
     db = str(tmp_path / "c.db")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {"CLAIMWATCH_MAX_ARTICLE_CHARS": "2000000"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "claimwatch", "ingest", str(tmp_path / "huge.txt"), str(tmp_path / "good.txt"), "--db", db, "--no-match"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    env = {"CLAIMWATCH_MAX_ARTICLE_CHARS": "2000000"}
+    proc = run_cli("ingest", str(tmp_path / "huge.txt"), str(tmp_path / "good.txt"), "--db", db, "--no-match", env=env)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     [line] = [ln for ln in proc.stderr.splitlines() if "failed" in ln]
@@ -97,14 +76,7 @@ def test_cli_ingest_reports_analysis_failures_and_exits_1_but_keeps_the_articles
         "and the regional governor denied that the flood barrier had failed.",
         "utf-8",
     )
-    later = subprocess.run(
-        [sys.executable, "-m", "claimwatch", "ingest", str(tmp_path / "later.txt"), "--db", db, "--no-match", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    later = run_cli("ingest", str(tmp_path / "later.txt"), "--db", db, "--no-match", "--json", env=env)
     report = json.loads(later.stdout)
     assert len(report["ingested"]) == 1 and report["analysis"]["analysed"] == 1
 

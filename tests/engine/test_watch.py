@@ -27,7 +27,7 @@ from claimwatch.engine.pipeline import Pipeline
 from claimwatch.engine.watch import Watcher, parse_every
 from claimwatch.errors import InputError
 from claimwatch.settings import Settings
-from tests.conftest import synthetic_article
+from tests.conftest import run_cli, synthetic_article
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIM = "Iran's supreme leader approved military cooperation with the US"
@@ -210,15 +210,7 @@ def test_feed_changes_flip_the_status_once_with_one_signed_webhook_and_an_atom_e
         assert third.not_modified == 1 and third.articles_new == 0 and not third.events
         assert len(store.events(claim.id)) == 1 and len(feed_site.hooks) == 1
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-    history = subprocess.run(
-        [sys.executable, "-m", "claimwatch", "claims", "history", str(claim.id), "--db", settings.db, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    history = run_cli("claims", "history", str(claim.id), "--db", settings.db, "--json")
     [h] = json.loads(history.stdout)
     assert {"from", "to", "at", "reasons", "articles"} <= set(h) and (h["from"], h["to"]) == ("unverified", "disputed")
 
@@ -299,11 +291,8 @@ def test_kill_9_mid_batch_then_restart_loses_and_duplicates_nothing(tmp_path: Pa
     assert _counts(dbs["crashed"]) == expected
 
 
-def _cw(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"}
-    return subprocess.run(
-        [sys.executable, "-m", "claimwatch", *args], capture_output=True, text=True, env=base | (env or {}), cwd=ROOT, timeout=timeout
-    )
+def _cw(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, env={"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"})
 
 
 def test_sources_and_alerts_commands_with_json(tmp_path: Path, feed_site: FeedSite) -> None:
