@@ -1039,6 +1039,50 @@ def bench_attribution_cmd(
         )
 
 
+@bench_app.command("extraction")
+def bench_extraction_cmd(
+    data: Annotated[Path, typer.Option(help="Extraction dev set: expectations.json and html/*.html.gz.")] = FNC_DIR.parent / "extraction",
+    as_json: JsonOpt = False,
+) -> None:
+    """Snippet precision/recall/F1/accuracy of the text claimwatch stores from real web pages vs plain trafilatura,
+    pages emptied, and per residue rule the lines it removed and how many held real content."""
+    from claimwatch.lab.bench_extraction import bench_extraction
+
+    with err.status(f"extracting the pages of {escape(str(data))} with claimwatch and with plain trafilatura…"):
+        report = bench_extraction(data)
+    if as_json:
+        _print_json(report)
+        return
+    table = Table("extractor", "precision", "recall", "F1", "accuracy", "tp / fn / fp / tn")
+    for name in ("claimwatch", "trafilatura"):
+        s = report[name]
+        table.add_row(
+            name,
+            f"{s['precision']:.3f}",
+            f"{s['recall']:.3f}",
+            f"{s['f1']:.3f}",
+            f"{s['accuracy']:.3f}",
+            f"{s['tp']} / {s['fn']} / {s['fp']} / {s['tn']}",
+        )
+    out.print(table)
+    rules = Table("residue rule", "lines removed", "characters", "held real content", "held residue")
+    for rule, c in report["rules"].items():
+        rules.add_row(rule, str(c["removed"]), str(c["removed_chars"]), str(c["with_content"]), str(c["without_residue"]))
+    out.print(rules)
+    out.print(
+        f"{report['pages']} pages, {report['snippets']['with']} `with` and {report['snippets']['without']} `without` snippets; "
+        f"text from the precision-first extraction on {report['extraction_used'].get('precision', 0)} pages, "
+        f"the default one on {report['extraction_used'].get('default', 0)}",
+        highlight=False,
+    )
+    for e in report["emptied"]:
+        out.print(
+            f"emptied: {escape(e['page'])} ({'English' if e['english'] else 'not English'}): {escape(str(e['problem']))}", highlight=False
+        )
+    if not report["emptied"]:
+        out.print("no page emptied", highlight=False)
+
+
 @bench_app.command("stance")
 def bench_stance_cmd(
     bodies: Annotated[Path, typer.Option(help="FNC-1-layout bodies CSV.")] = FNC_DIR / "train_bodies.csv",

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import httpx
@@ -21,6 +22,7 @@ import lxml.html
 import trafilatura
 from dateutil import parser as dateparser
 from lxml import etree
+from trafilatura.settings import Document
 
 from claimwatch.errors import InputError
 from claimwatch.ingest.clean import clean_text
@@ -85,8 +87,55 @@ def finish_article(
     return Article(text=body, title=title or cleaned.title, origin=origin, language="en", **meta)  # type: ignore[arg-type]
 
 
-def article_from_html(origin: str, html: str | bytes, settings: Settings, url: str | None = None) -> Article:
-    """Extract main text and metadata from an HTML page with trafilatura, then clean it."""
+# The precision-first extraction is incomplete when, cleaned, it is shorter than this share of the cleaned
+# default extraction. On the extraction dev pages, what the default adds beyond that is mostly real content
+# (paragraphs, subheads, list items); small differences are mostly headline, dek and related-link lines.
+PRECISION_SHARE = 0.95
+
+
+def _lines(text: str | None) -> list[str]:
+    """Non-empty lines of trafilatura's text output (one paragraph, heading or list item a line)."""
+    return [s for s in (ln.strip() for ln in (text or "").split("\n")) if s]
+
+
+def _same_heading(a: str, b: str) -> bool:
+    """Whether two headings say the same thing, ignoring case, spacing and surrounding punctuation."""
+
+    def norm(s: str) -> str:
+        return " ".join(s.casefold().split()).strip(" .:!?\"'“”‘’-–—|")
+
+    return bool(norm(a)) and norm(a) == norm(b)
+
+
+def _body_lines(text: str | None, title: str | None) -> list[str]:
+    """The extracted lines, less a first line that only repeats the title (it is stored as the title)."""
+    lines = _lines(text)
+    if lines and title and _same_heading(lines[0], title):
+        lines = lines[1:]
+    return lines
+
+
+def _kept_chars(lines: list[str]) -> int:
+    """Characters of the text that survive cleaning (so a text that is only a notice or residue counts as empty)."""
+    return len(clean_text("\n\n".join(lines), detect_title=False).text)
+
+
+class Extraction(NamedTuple):
+    """Main text of a page as paragraph lines, trafilatura's document (metadata) and which extraction gave the text."""
+
+    lines: list[str]
+    doc: Document | None
+    source: str  # "precision" or "default"
+
+
+def extract_html(origin: str, html: str | bytes, settings: Settings, url: str | None = None) -> Extraction:
+    """Extract the main text of an HTML page with trafilatura, or raise InputError.
+
+    The precision-first extraction is used unless it is incomplete: empty, only boilerplate (a reprint
+    or copyright notice, paywall lines) or much shorter than trafilatura's default extraction of the same
+    page once both are cleaned; then the default extraction is used. A first line repeating the title is
+    dropped (the title is stored as such).
+    """
     if len(html) > settings.max_article_chars:  # only a page this big can hold more text than an article may have
         chars = page_text_chars(html)
         if chars > settings.max_article_chars:  # trafilatura would take minutes on such a page
@@ -95,25 +144,47 @@ def article_from_html(origin: str, html: str | bytes, settings: Settings, url: s
                 f"article too long: the page holds {chars:,} characters of text "
                 f"(limit {settings.max_article_chars:,}; set CLAIMWATCH_MAX_ARTICLE_CHARS)",
             )
-    try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, include_comments=False, include_tables=False, with_metadata=True, favor_precision=True
+    try:  # tables are main text (plain trafilatura keeps them too)
+        precise_doc = trafilatura.bare_extraction(
+            html, url=url, include_comments=False, include_tables=True, with_metadata=True, favor_precision=True
+        )
+        default_doc = trafilatura.bare_extraction(
+            html, url=url, include_comments=False, include_tables=True, with_metadata=not isinstance(precise_doc, Document)
         )
     except Exception as exc:  # trafilatura/lxml raise many types on broken markup
         raise InputError(origin, f"malformed HTML: {exc}") from None
-    if doc is None or isinstance(doc, dict) or not doc.text:
+    precise_doc = precise_doc if isinstance(precise_doc, Document) else None
+    default_doc = default_doc if isinstance(default_doc, Document) else None
+    doc = precise_doc or default_doc
+    title = doc.title if doc else None
+    precise = _body_lines(precise_doc.text if precise_doc else None, title)
+    default = _body_lines(default_doc.text if default_doc else None, title)
+    if default and default != precise and _kept_chars(precise) < PRECISION_SHARE * _kept_chars(default):
+        return Extraction(default, doc, "default")
+    if not precise:
         raise InputError(origin, "no article text found in the HTML page")
-    page_url = url or getattr(doc, "url", None)
+    return Extraction(precise, doc, "precision")
+
+
+def article_from_extraction(origin: str, extraction: Extraction, settings: Settings, url: str | None = None) -> Article:
+    """Clean the extracted text and build the record with the page's metadata."""
+    doc = extraction.doc
+    page_url = url or (doc.url if doc else None)
     return finish_article(
         origin,
-        doc.text,
+        "\n\n".join(extraction.lines),  # one paragraph a line: the cleaner must not join them
         settings,
-        title=doc.title,
-        outlet=doc.sitename or _outlet_from_url(page_url),
-        author=doc.author,
-        published=_parse_date(doc.date),
+        title=doc.title if doc else None,
+        outlet=(doc.sitename if doc else None) or _outlet_from_url(page_url),
+        author=doc.author if doc else None,
+        published=_parse_date(doc.date if doc else None),
         url=page_url,
     )
+
+
+def article_from_html(origin: str, html: str | bytes, settings: Settings, url: str | None = None) -> Article:
+    """Extract main text and metadata from an HTML page with trafilatura, then clean it."""
+    return article_from_extraction(origin, extract_html(origin, html, settings, url), settings, url)
 
 
 def page_text_chars(html: str | bytes) -> int:
