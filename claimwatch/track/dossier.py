@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
 
@@ -30,12 +31,100 @@ def _span(a: Attribution) -> tuple[int, int]:
     return (min(starts), max(ends)) if starts and ends else (-1, -1)
 
 
-def linked_attributions(attributions: list[Attribution], evidence: list[Evidence]) -> list[Attribution]:
-    """Attributions that state the evidence (overlap an evidence sentence), and denials or confirmations near it."""
+_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "that",
+        "this",
+        "with",
+        "for",
+        "from",
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "will",
+        "would",
+        "said",
+        "says",
+        "say",
+        "its",
+        "his",
+        "her",
+        "their",
+        "they",
+        "them",
+        "not",
+        "but",
+        "are",
+        "been",
+        "being",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "when",
+        "where",
+        "there",
+        "than",
+        "then",
+        "also",
+        "into",
+        "over",
+        "about",
+        "after",
+        "before",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "can",
+        "did",
+        "does",
+        "done",
+        "just",
+        "more",
+        "most",
+        "some",
+        "such",
+        "only",
+        "other",
+        "any",
+        "all",
+        "new",
+    ]
+)
+# A response names what it answers: "denied that report", "called the story false", "confirmed it".
+_REFERS_BACK = re.compile(
+    r"\b(reports?|reported|story|stories|claims?|rumou?rs?|allegations?|accounts?|it|this|that|these|those)\b", re.IGNORECASE
+)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def about_claim(a: Attribution, claim_stems: set[str]) -> bool:
+    """Is a denial or confirmation about the claim? Its content refers back to a report ("denied that report")
+    or shares at least two content words with the claim; "ruled out direct contacts" near a report of
+    military cooperation is context, not a denial of the claim."""
+    return bool(_REFERS_BACK.search(a.content)) or len(_stems(a.content) & claim_stems) >= 2
+
+
+def linked_attributions(attributions: list[Attribution], evidence: list[Evidence], claim: str | None = None) -> list[Attribution]:
+    """Attributions that state the evidence (overlap an evidence sentence), and denials or confirmations near it.
+    With the claim's text, a denial or confirmation is linked only when it is about the claim (`about_claim`)."""
     linked = []
+    claim_stems = _stems(claim) if claim else set()
     for a in attributions:
         start, end = _span(a)
         if start < 0:
+            continue
+        if claim and (a.denial or a.confirmation) and not about_claim(a, claim_stems):
             continue
         for ev in evidence:
             if ev.start < 0:
@@ -55,9 +144,9 @@ def _sort_key(entry: DossierEntry) -> tuple[int, datetime, int]:
     return (0, entry.published.replace(tzinfo=None), entry.article_id)
 
 
-def _entry(article: Article, stance: StanceResult, attributions: list[Attribution]) -> DossierEntry:
+def _entry(article: Article, stance: StanceResult, attributions: list[Attribution], claim: str) -> DossierEntry:
     assert article.id is not None
-    linked = linked_attributions(attributions, stance.evidence)
+    linked = linked_attributions(attributions, stance.evidence, claim)
     hedged = bool(article.title and headline_hedged(article.title)) or any(a.hedged and not a.denial for a in linked)
     return DossierEntry(
         article_id=article.id,
@@ -89,7 +178,7 @@ def build_dossier(store: Store, claim_id: int, rules: StatusRules = DEFAULT_RULE
         if article.duplicate_of is not None and article.duplicate_of in related_ids:
             copies.append((article.duplicate_of, article))
             continue
-        entries[s.article_id] = _entry(article, s, attributions[s.article_id])
+        entries[s.article_id] = _entry(article, s, attributions[s.article_id], claim.text)
     for original, article in copies:
         target = entries.get(original)
         if target is None:  # the original was itself a copy: attach to the entry that holds it

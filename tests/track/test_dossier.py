@@ -128,3 +128,17 @@ def _dossier_queries(store: Store, n_articles: int) -> int:
 def test_dossier_is_built_with_a_fixed_number_of_queries(store: Store) -> None:
     # claim, stances, articles (without text), attributions, history; each read also sends its BEGIN
     assert _dossier_queries(store, 5) == _dossier_queries(store, 60) <= 10
+
+
+def test_a_denial_counts_only_when_it_is_about_the_claim() -> None:
+    from claimwatch.records import Attribution
+    from claimwatch.track.dossier import _stems, about_claim
+
+    claim = _stems("Iran's supreme leader approved military cooperation with the US")
+
+    def denial(content: str) -> Attribution:
+        return Attribution(source="X", cue="denied", content=content, kind="indirect", denial=True)
+
+    assert about_claim(denial("that report"), claim)  # refers back to the report
+    assert about_claim(denial("the supreme leader had approved any military cooperation"), claim)
+    assert not about_claim(denial("direct contacts with the US"), claim)  # context, not a denial of the claim
