@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         "", description="Dask scheduler address (tcp://HOST:8786) for engine dask; empty starts a local cluster of `workers` processes."
     )
     workers: int = Field(2, ge=1, le=256, description="Worker processes of the local Dask cluster started when no scheduler is given.")
+    model_threads: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="CPU threads of each model (embedder, cross-encoder, LightGBM); 0 = 2 in one process, 1 in each Dask worker.",
+    )
     partition_size: int = Field(200, ge=1, le=100_000, description="Articles per Dask task (analysis and matching run per partition).")
     retrieval_threshold: float = Field(
         0.3, ge=-1, le=1, description="Claim-sentence cosine below which the stance model is not run (keeps 99.4 % of related FNC-1 pairs)."

@@ -68,7 +68,7 @@ class Pipeline:
             if self._model is None:
                 from claimwatch.stance import StanceModel
 
-                self._model = StanceModel.load()
+                self._model = StanceModel.load(threads=self.settings.model_threads or None)
             return self._model
 
     # -- reading ----------------------------------------------------------------------------

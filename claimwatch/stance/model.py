@@ -19,7 +19,7 @@ import lightgbm as lgb
 import numpy as np
 
 from claimwatch.errors import ModelError
-from claimwatch.nlp.embed import Encoder, get_embedder
+from claimwatch.nlp.embed import Embedder, Encoder, get_embedder
 from claimwatch.records import STANCE_LABELS, Evidence, StanceResult
 from claimwatch.stance.cross import CrossEncoder, cross_input
 from claimwatch.stance.evidence import evidence_indices
@@ -93,10 +93,16 @@ class StanceModel:
     """Predicts agree / disagree / discuss / unrelated for (claim, article text) pairs, with evidence."""
 
     def __init__(
-        self, booster: lgb.Booster, meta: dict[str, Any], embedder: Encoder | None = None, cross: CrossEncoder | None = None
+        self,
+        booster: lgb.Booster,
+        meta: dict[str, Any],
+        embedder: Encoder | None = None,
+        cross: CrossEncoder | None = None,
+        threads: int | None = None,
     ) -> None:
         self.booster = booster
         self.meta = meta
+        self.threads = threads or 2
         self.embedder = embedder or get_embedder()
         # Its features are similarities in one embedding space; another graph's vectors would mislead it.
         if meta.get("embedder") and meta["embedder"] != self.embedder.version:
@@ -110,8 +116,9 @@ class StanceModel:
         self.version = meta.get("version", "unknown")
 
     @classmethod
-    def load(cls, model_dir: Path | None = None) -> StanceModel:
-        """Load the artifact (default: the one shipped in the package)."""
+    def load(cls, model_dir: Path | None = None, threads: int | None = None) -> StanceModel:
+        """Load the artifact (default: the one shipped in the package). `threads` sets the CPU threads of
+        each model (default 2); a Dask worker process uses 1, since its siblings use the other cores."""
         model_dir = model_dir or default_model_dir()
         model_path, meta_path = model_dir / MODEL_FILE, model_dir / META_FILE
         if not model_path.is_file() or not meta_path.is_file():
@@ -120,8 +127,9 @@ class StanceModel:
         if meta.get("features") != FEATURE_NAMES:
             raise ModelError(f"stance model in {model_dir} was trained on other features; retrain with `claimwatch train stance`")
         booster = lgb.Booster(model_str=model_path.read_text("utf-8"))
-        cross = CrossEncoder(model_dir / meta["cross"]["file"], meta["cross"]["sha256"]) if meta.get("cross") else None
-        return cls(booster, meta, cross=cross)
+        cross = CrossEncoder(model_dir / meta["cross"]["file"], meta["cross"]["sha256"], threads) if meta.get("cross") else None
+        embedder = Embedder(threads=threads) if threads else None
+        return cls(booster, meta, embedder=embedder, cross=cross, threads=threads)
 
     def save(self, model_dir: Path) -> None:
         """Write the booster and its metadata."""
@@ -133,7 +141,7 @@ class StanceModel:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities in STANCE_LABELS order (the LightGBM stage alone)."""
-        return np.asarray(self.booster.predict(X, num_threads=2))
+        return np.asarray(self.booster.predict(X, num_threads=self.threads))
 
     def apply_cross(self, proba: np.ndarray, claims: Sequence[str], excerpt: Callable[[int], str]) -> np.ndarray:
         """Second stage: re-share the related probability mass with the cross-encoder.
