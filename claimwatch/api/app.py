@@ -188,14 +188,27 @@ def _inline_hashes(html: str, tag: str) -> list[str]:
     return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks]
 
 
+DOCS_ASSETS = {  # Swagger UI and ReDoc as shipped by the PyPI package fastapi-offline: /docs works without a network
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "redoc.standalone.js": "text/javascript; charset=utf-8",
+    "favicon.png": "image/png",
+}
+
+
+def _docs_asset(name: str) -> bytes:
+    from importlib import resources as res
+
+    return res.files("fastapi_offline").joinpath("static", name).read_bytes()
+
+
 def _docs_response(page: HTMLResponse) -> HTMLResponse:
-    """The OpenAPI docs page (Swagger UI or ReDoc from jsDelivr) with a CSP made for it: its own inline
-    script by hash, the CDN, and inline styles (both UIs set styles from script)."""
+    """The OpenAPI docs page (Swagger UI or ReDoc, served from this server) with a CSP made for it: its own
+    inline script by hash, our own assets, and inline styles (both UIs set styles from script); no CDN."""
     html = bytes(page.body).decode()
-    scripts = " ".join(["https://cdn.jsdelivr.net", *_inline_hashes(html, "script")])
+    scripts = " ".join(["'self'", *_inline_hashes(html, "script")])
     page.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-        "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+        f"default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
     return page
@@ -457,11 +470,33 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return _docs_response(get_swagger_ui_html(openapi_url="/openapi.json", title="claimwatch API"))
+        return _docs_response(
+            get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="claimwatch API",
+                swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                swagger_css_url="/static/docs/swagger-ui.css",
+                swagger_favicon_url="/static/docs/favicon.png",
+            )
+        )
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return _docs_response(get_redoc_html(openapi_url="/openapi.json", title="claimwatch API"))
+        return _docs_response(
+            get_redoc_html(
+                openapi_url="/openapi.json",
+                title="claimwatch API",
+                redoc_js_url="/static/docs/redoc.standalone.js",
+                redoc_favicon_url="/static/docs/favicon.png",
+                with_google_fonts=False,
+            )
+        )
+
+    @app.get("/static/docs/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> Response:
+        if name not in DOCS_ASSETS:
+            raise StarletteHTTPException(404, f"no such file: {name}")
+        return Response(_docs_asset(name), media_type=DOCS_ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})
 
     # -- the guard, outside everything ---------------------------------------------------------
 
