@@ -80,6 +80,10 @@ def finish_article(
     check_length(origin, len(text), settings.max_article_chars)
     cleaned = clean_text(text, detect_title=detect_title and not title)
     body = cleaned.text.strip()
+    if title:  # a record whose text opens with its own headline: the headline is stored once, as the title
+        first, _sep, rest = body.partition("\n")
+        if rest.strip() and _same_heading(first, title):
+            body = rest.strip()
     if len(body) < settings.min_article_chars:
         raise InputError(origin, f"no article text ({len(body)} characters after cleaning)")
     check_length(origin, len(body), settings.max_article_chars)

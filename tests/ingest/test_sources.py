@@ -172,3 +172,11 @@ def test_random_bytes_never_crash(tmp_path: Path, data: bytes, suffix: str) -> N
         assert isinstance(item, Article | IngestFailure)
         if isinstance(item, IngestFailure):
             assert item.reason and str(path) in item.origin
+
+
+def test_a_record_whose_text_opens_with_its_title_stores_the_title_once(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "titled.jsonl"
+    path.write_text(json.dumps({"title": "Council passes budget", "text": "Council passes budget.\n\n" + BODY}) + "\n", "utf-8")
+    [art] = articles(list(iter_sources([str(path)], settings)))
+    assert art.title == "Council passes budget"
+    assert art.text.startswith("The city council approved")
