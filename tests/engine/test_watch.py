@@ -139,9 +139,9 @@ def hanging_url() -> Iterator[str]:
 
 
 def test_feed_changes_flip_the_status_once_with_one_signed_webhook_and_an_atom_entry(
-    tmp_path: Path, feed_site: FeedSite, hanging_url: str, csmonitor: Path
+    backend_settings: Settings, feed_site: FeedSite, hanging_url: str, csmonitor: Path
 ) -> None:
-    settings = Settings(db=str(tmp_path / "w.db"), allow_private_fetch=True, fetch_deadline=3, fetch_timeout=2)
+    settings = backend_settings.with_(fetch_deadline=3, fetch_timeout=2)  # on SQLite and on PostgreSQL
     feed_site.pages["/report.txt"] = ("text/plain; charset=utf-8", REPORT.encode())
     feed_site.pages["/csmonitor.txt"] = ("text/plain; charset=utf-8", csmonitor.read_bytes())
     feed_site.entries = [("Iran's leader said to approve military cooperation with US", "/report.txt")]
