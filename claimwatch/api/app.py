@@ -419,6 +419,14 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
         claims = [claim_summary(c.id) for c in store.list_claims() if c.id is not None]
         return templates.TemplateResponse(request, "claims.html", {"claims": claims, "articles": store.count_articles()})
 
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def page_search(request: Request, q: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
+        query = " ".join(q.split())
+        found: dict[str, Any] = {"claims": [], "articles": []}
+        if len(query) >= 2:
+            found = {"claims": search_claims(query, 20), "articles": [_article_summary(a) for a in store.search_articles(query, 50)]}
+        return templates.TemplateResponse(request, "search.html", {"q": query} | found)
+
     @app.get("/claims/{claim_id}", response_class=HTMLResponse, include_in_schema=False)
     def page_dossier(request: Request, claim_id: ClaimId) -> HTMLResponse:
         d = build_dossier(store, claim_id)

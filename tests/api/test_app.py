@@ -138,3 +138,15 @@ def test_pages_render_and_escape_untrusted_text(client: Client) -> None:
     assert 'id="stance-chart"' in dossier and 'class="evidence"' in dossier and "A source close to Mr. Khamenei" in dossier
     article = client.get("/articles/21").text
     assert 'class="attr-source"' in article and "attr-denial" in article and "echoed the denial" in article
+
+
+def test_the_search_box_leads_to_an_html_page(client: Client) -> None:
+    home = client.get("/")
+    assert 'action="/search"' in home.text
+    page = client.get("/search", params={"q": "Khamenei"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'id="article-results"' in page.text and "/articles/" in page.text
+    assert "Iran&#39;s supreme leader" in page.text or "Iran's supreme leader" in page.text
+    hostile = client.get("/search", params={"q": "<script>alert(1)</script>"})
+    assert hostile.status_code == 200 and "<script>alert(1)</script>" not in hostile.text
+    assert "Type at least two characters" in client.get("/search").text
