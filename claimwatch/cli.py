@@ -765,7 +765,8 @@ def main() -> None:
         err.print(f"[red]error:[/red] {escape(message)} (see '{escape(command)} --help')", highlight=False)
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:  # a bug of ours: still one line, with what to report
-        err.print(f"[red]internal error:[/red] {escape(exc.__class__.__name__)}: {escape(str(exc)[:300])} (please report this)")
+        message = " ".join(str(exc).split())[:300]
+        err.print(f"[red]internal error:[/red] {escape(exc.__class__.__name__)}: {escape(message)} (please report this)")
         sys.exit(70)
 
 

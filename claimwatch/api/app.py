@@ -39,7 +39,7 @@ from claimwatch.api.atom import ATOM, atom_feed
 from claimwatch.api.guard import HeadAsGet, RequestGuard, SecurityHeaders, token_matches
 from claimwatch.api.render import attribution_spans, chart, evidence_spans, segments
 from claimwatch.engine.pipeline import Pipeline
-from claimwatch.errors import ClaimwatchError, InputError, NotFoundError, StoreError
+from claimwatch.errors import ClaimwatchError, InputError, ModelError, NotFoundError, StoreError
 from claimwatch.records import Article, IngestFailure
 from claimwatch.settings import Settings
 from claimwatch.store.store import MAX_ID
@@ -156,6 +156,8 @@ def _status_of(exc: ClaimwatchError) -> tuple[int, str]:
         return 400, "bad_input"
     if isinstance(exc, StoreError):
         return 503, "store_unavailable"
+    if isinstance(exc, ModelError):
+        return 500, "internal_error"  # a missing or corrupt model is the server's fault, not the request's
     return 400, "bad_request"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -11,10 +12,13 @@ ATOM = "application/atom+xml; charset=utf-8"
 NS = "http://www.w3.org/2005/Atom"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot carry
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{NS}}}{tag}", attrs)
+    el = ET.SubElement(parent, f"{{{NS}}}{tag}", {k: _NOT_XML.sub("", v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = _NOT_XML.sub("", text)
     return el
 
 

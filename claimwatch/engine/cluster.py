@@ -66,7 +66,13 @@ class DaskEngine:
             from distributed import Client, LocalCluster
         except ImportError:
             raise ConfigError("engine dask needs dask.distributed: pip install -e '.[dask]'") from None
-        self.settings = settings
+        if settings.scheduler and settings.db_url.startswith("sqlite"):
+            raise ConfigError(
+                f"engine dask with scheduler {settings.scheduler} needs a shared database (postgresql+psycopg://…): "
+                f"workers on other machines cannot open the SQLite file {settings.db}"
+            )
+        # workers resolve a relative SQLite path in their own directory: give them the absolute URL
+        self.settings = settings.with_(db=settings.db_url) if settings.db_url.startswith("sqlite") else settings
         self._cluster = None
         try:
             if settings.scheduler:

@@ -36,6 +36,7 @@ from claimwatch.errors import InputError
 from claimwatch.records import Article, CycleReport, IngestFailure, Source
 
 MAX_PARALLEL_SOURCES = 8
+MAX_EVERY_S = 365 * 86400
 
 
 @dataclass
@@ -54,10 +55,12 @@ def parse_every(text: str) -> int:
     raw = text.strip().lower()
     try:
         seconds = int(float(raw[:-1]) * units[raw[-1]]) if raw and raw[-1] in units else int(raw)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):
         raise InputError("--every", f"{text!r} is not an interval (use e.g. 30s, 15m, 2h or 1d)") from None
     if seconds < 10:
         raise InputError("--every", f"{text!r} is too short (at least 10 seconds)")
+    if seconds > MAX_EVERY_S:
+        raise InputError("--every", f"{text!r} is too long (at most 365 days)")
     return seconds
 
 
@@ -99,7 +102,7 @@ class Watcher:
         except InputError as exc:
             got.error = exc.problem
         except Exception as exc:  # a source must never take the watcher down
-            got.error = f"unexpected {exc.__class__.__name__}: {exc}"
+            got.error = " ".join(f"unexpected {exc.__class__.__name__}: {exc}".split())[:500]
         if len(got.items) == 1 and isinstance(got.items[0], IngestFailure) and got.items[0].origin == source.url:
             got.error, got.items = got.items[0].reason, []  # the source itself failed (not one of its entries)
         return got
@@ -130,13 +133,23 @@ class Watcher:
         finished = datetime.now(UTC)
         for p in polled:  # only now: a crash before this point refetches the source on restart
             assert p.source.id is not None
-            self.store.source_polled(p.source.id, finished, error=p.error, etag=p.etag, last_modified=p.last_modified)
+            # An entry that failed (its page did not answer, say) must be retried: keep no validators then,
+            # or the next poll would get a 304 and never see that entry again.
+            complete = not any(isinstance(item, IngestFailure) for item in p.items)
+            self.store.source_polled(
+                p.source.id,
+                finished,
+                error=p.error,
+                etag=p.etag if complete else None,
+                last_modified=p.last_modified if complete else None,
+                keep_validators=complete,
+            )
         from claimwatch.track.history import evaluate
 
         # Claims scored since their last evaluation: this cycle's articles, and any a crash left unevaluated.
         pending = self.store.claims_to_evaluate()
         report.claims_reevaluated = len(pending)
-        report.events = evaluate(self.store, pending, {a for ids in pending.values() for a in ids}) if pending else []
+        report.events = evaluate(self.store, pending) if pending else []
         report.deliveries = self.deliver(max(now, datetime.now(UTC)))
         if self.discover and new_ids:
             self._discover(new_ids, report)
@@ -157,6 +170,7 @@ class Watcher:
     def deliver(self, now: datetime) -> dict[str, int]:
         """POST every due delivery once; returns counts by outcome (delivered, retry, failed)."""
         from claimwatch.ingest.fetch import make_client
+        from claimwatch.ingest.guard import deadline_scope
 
         counts = {"delivered": 0, "retry": 0, "failed": 0}
         due = list(self.store.due_deliveries(now))
@@ -171,9 +185,13 @@ class Watcher:
                     headers["X-Claimwatch-Signature"] = f"sha256={digest}"
                 error = None
                 try:
-                    resp = client.post(webhook, content=body, headers=headers, follow_redirects=False, timeout=self.settings.fetch_timeout)
-                    if not 200 <= resp.status_code < 300:
-                        error = f"HTTP {resp.status_code}"
+                    # the fetch deadline covers the whole POST; the answer's body is never read
+                    with (
+                        deadline_scope(time.monotonic() + self.settings.fetch_deadline),
+                        client.stream("POST", webhook, content=body, headers=headers, follow_redirects=False) as resp,
+                    ):
+                        if not 200 <= resp.status_code < 300:
+                            error = f"HTTP {resp.status_code}"
                 except Exception as exc:  # any transport problem is a failed attempt, retried later
                     error = f"cannot deliver: {exc.__class__.__name__}"
                 status = self.store.delivery_done(delivery_id, datetime.now(UTC), error)
@@ -185,8 +203,18 @@ class Watcher:
     def run(self, on_cycle: Callable[[CycleReport], None] | None = None, max_wait_s: float = 30.0) -> None:
         """Poll until `stop` is set (SIGINT/SIGTERM set it): the current cycle always finishes.
         Cycles that polled nothing and delivered nothing are not reported."""
+        failures = 0
         while not self.stop.is_set():
-            report = self.poll_once()
+            try:
+                report = self.poll_once()
+                failures = 0
+            except Exception as exc:  # the database away, say: report it in one line, back off, go on
+                failures += 1
+                report = CycleReport(failed=[IngestFailure("watch", " ".join(f"{exc.__class__.__name__}: {exc}".split())[:500])])
+                if on_cycle:
+                    on_cycle(report)
+                self.stop.wait(min(max_wait_s * 2 ** min(failures, 6), 3600))
+                continue
             if on_cycle and (report.sources_polled or report.events or any(report.deliveries.values())):
                 on_cycle(report)
             next_due = self.store.next_due()

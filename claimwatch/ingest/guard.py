@@ -89,9 +89,10 @@ def address_kind(address: IPAddress) -> str | None:
         ("is_multicast", "multicast"),
         ("is_reserved", "reserved"),
         ("is_private", "private"),
+        ("is_site_local", "site-local"),  # fec0::/10: deprecated, but internal networks may still route it
     )
     for attribute, kind in checks:
-        if getattr(address, attribute):
+        if getattr(address, attribute, False):
             return kind
     return None if address.is_global else "not publicly routable"
 

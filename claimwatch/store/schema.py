@@ -131,6 +131,8 @@ class StanceRow(Base):
     model_version: Mapped[str] = mapped_column(String(128))
     similarity: Mapped[float | None] = mapped_column(Float)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Last change a dossier would show (became or stopped being related; its article's attributions changed).
+    changed: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class CheckworthyRow(Base):
@@ -183,7 +185,7 @@ class ClaimStateRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     denials: Mapped[list[str]] = mapped_column(JSON)
     confirmations: Mapped[list[str]] = mapped_column(JSON)
-    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the newest stance change this state has seen
 
 
 class EventRow(Base):

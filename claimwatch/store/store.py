@@ -64,6 +64,11 @@ def _reason(exc: BaseException) -> str:
     return f"{orig.__class__.__name__}: {first}" if first else orig.__class__.__name__
 
 
+def _bounded(value: str | None, limit: int) -> str | None:
+    """Metadata cut to its column's width: PostgreSQL refuses longer values (and the whole batch with them)."""
+    return value[: limit - 1] + "…" if value is not None and len(value) > limit else value
+
+
 def _sqlite_engine(url: str, begin: str) -> Engine:
     engine = create_engine(url, future=True)
     event.listen(engine, "connect", _sqlite_pragmas)
@@ -226,6 +231,8 @@ class Store(WatchingStore):
             report.duplicates.append(existing)
             return
         sig = minhash(article.text, self.settings.minhash_permutations)
+        if article.url and len(article.url) > 2048:
+            article.url = None  # longer than any real article URL (and than the column); the origin still names it
         if article.url:
             same_url = session.scalar(select(ArticleRow).where(ArticleRow.url == article.url).order_by(ArticleRow.id).limit(1))
             if same_url is not None:
@@ -236,8 +243,8 @@ class Store(WatchingStore):
         row = ArticleRow(
             url=article.url,
             title=article.title,
-            outlet=article.outlet,
-            author=article.author,
+            outlet=_bounded(article.outlet, 512),
+            author=_bounded(article.author, 512),
             published=article.published,
             origin=article.origin,
             language=article.language,
@@ -264,7 +271,7 @@ class Store(WatchingStore):
         session.add(ArticleVersionRow(article_id=row.id, version=row.version, text=article.text, content_hash=h, title=article.title))
         row.text, row.content_hash, row.minhash = article.text, h, signature_bytes(sig)
         row.title = article.title or row.title
-        row.author = article.author or row.author
+        row.author = _bounded(article.author, 512) or row.author
         row.published = article.published or row.published
         row.analysis_error, row.analysis_attempts, row.match_error, row.match_attempts = None, 0, None, 0
         session.flush()
@@ -356,6 +363,10 @@ class Store(WatchingStore):
                 )
             row.analysed_version = version
             row.analysis_error, row.analysis_attempts = None, 0
+            # the sources of every claim this article is about may have changed
+            session.execute(
+                update(StanceRow).where(StanceRow.article_id == article_id, StanceRow.label != "unrelated").values(changed=utcnow())
+            )
 
     def mark_failed(self, stage: str, article_id: int, version: int, reason: str) -> None:
         """Record that `stage` ("analysis" or "match") failed for an article's current version; later runs
@@ -467,6 +478,7 @@ class Store(WatchingStore):
     def save_stances(self, results: Sequence[StanceResult], versions: dict[int, int] | None = None) -> None:
         """Upsert stance results (one per claim and article) in one transaction."""
         versions = versions or {}
+        now = utcnow()
         with self.writing("stances") as session:
             # Fetch the rows being replaced in one query per chunk (a SELECT per pair dominated re-matching).
             existing: dict[tuple[int, int], StanceRow] = {}
@@ -483,13 +495,15 @@ class Store(WatchingStore):
                 if row is None:
                     row = StanceRow(claim_id=r.claim_id, article_id=r.article_id)
                     session.add(row)
+                if r.label != "unrelated" or (row.label not in (None, "unrelated")):
+                    row.changed = now  # related now, or related before: the claim's dossier may differ
                 row.label = r.label
                 row.probabilities = r.probabilities
                 row.evidence = [e.to_dict() for e in r.evidence]
                 row.model_version = r.model_version
                 row.similarity = r.similarity
                 row.article_version = versions.get(r.article_id, 1)
-                row.created = utcnow()  # when this pair was last scored: the watcher re-evaluates claims scored since
+                row.created = now
 
     def stances(self, claim_id: int | None = None, article_id: int | None = None, related_only: bool = False) -> list[StanceResult]:
         """Stored stance results, filtered by claim and/or article (and to related stances)."""

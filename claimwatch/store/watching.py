@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -67,6 +67,9 @@ class WatchingStore:
 
     def add_source(self, url: str, every_s: int, name: str | None = None) -> tuple[Source, bool]:
         """Watch a feed, page or file; returns (source, created). Adding it again updates its interval and name."""
+        if len(url) > 2048:
+            raise InputError(url[:80] + "…", "a source URL or path longer than 2,048 characters")
+        name = name[:512] if name else name
         try:
             with self.writing("source") as session:
                 row = session.scalar(select(SourceRow).where(SourceRow.url == url))
@@ -105,16 +108,28 @@ class WatchingStore:
             return session.scalar(select(SourceRow.next_poll).order_by(SourceRow.next_poll).limit(1))
 
     def source_polled(
-        self, source_id: int, now: datetime, *, error: str | None = None, etag: str | None = None, last_modified: str | None = None
+        self,
+        source_id: int,
+        now: datetime,
+        *,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        keep_validators: bool = True,
     ) -> None:
-        """Record a poll: success (validators kept, failures reset) or failure (exponential backoff, capped)."""
+        """Record a poll: success (validators kept, failures reset) or failure (exponential backoff, capped).
+        `keep_validators=False` forgets the ETag / Last-Modified, so the next poll fetches the source in full."""
         with self.writing("source state") as session:
             row = session.get(SourceRow, source_id)
             if row is None:
                 return  # removed meanwhile
             if error is None:
                 row.failures, row.last_error, row.last_success = 0, None, now
-                row.etag, row.last_modified = etag or row.etag, last_modified or row.last_modified
+                if keep_validators:  # bounded: an ETag or date longer than its column is not worth keeping
+                    row.etag = (etag or row.etag or "")[:512] or None
+                    row.last_modified = (last_modified or row.last_modified or "")[:128] or None
+                else:
+                    row.etag = row.last_modified = None
                 row.next_poll = now + timedelta(seconds=row.every_s)
             else:
                 row.failures += 1
@@ -129,14 +144,31 @@ class WatchingStore:
             row = session.get(ClaimStateRow, claim_id)
             return None if row is None else (row.status, list(row.denials), list(row.confirmations))
 
-    def record_state(self, claim_id: int, status: str, denials: list[str], confirmations: list[str], event: Event | None) -> Event | None:
-        """Save a claim's evaluated state and, in the same transaction, its event and the deliveries it owes."""
+    def record_state(
+        self,
+        claim_id: int,
+        status: str,
+        denials: list[str],
+        confirmations: list[str],
+        watermark: datetime,
+        make_event: Callable[[tuple[str, list[str], list[str]] | None], Event | None],
+    ) -> Event | None:
+        """Save a claim's evaluated state, and in the same transaction its event and the deliveries it owes.
+
+        The event is computed here, from the state stored at this moment (under the write lock), so two
+        watchers evaluating the same change record it once. `watermark` is the newest stance change the
+        evaluation saw (read before the dossier was built): a change committed meanwhile is newer and is
+        evaluated by the next cycle."""
         with self.writing("claim state") as session:
             row = session.get(ClaimStateRow, claim_id, with_for_update=True)
+            if row is not None and row.updated >= watermark:
+                return None  # another watcher already recorded this change (or a newer one)
+            previous = None if row is None else (row.status, list(row.denials), list(row.confirmations))
+            event = make_event(previous)
             if row is None:
                 row = ClaimStateRow(claim_id=claim_id, status=status, denials=denials, confirmations=confirmations)
                 session.add(row)
-            row.status, row.denials, row.confirmations, row.updated = status, denials, confirmations, utcnow()
+            row.status, row.denials, row.confirmations, row.updated = status, denials, confirmations, watermark
             if event is None:
                 return None
             erow = EventRow(
@@ -164,26 +196,32 @@ class WatchingStore:
                 query = query.where(EventRow.claim_id == claim_id)
             return [event_from_row(r) for r in session.scalars(query)]
 
-    def claims_to_evaluate(self) -> dict[int, list[int]]:
-        """Claims with related stances scored after their last evaluation (or never evaluated), with those
-        articles. Durable: after a crash between matching and evaluation, the next cycle still finds them."""
-        found: dict[int, list[int]] = {}
+    def claims_to_evaluate(self) -> dict[int, tuple[datetime, list[int]]]:
+        """Claims whose stances changed after their last evaluation (or never evaluated), with the newest
+        change (the watermark to record) and the articles that changed. Durable: after a crash between
+        matching and evaluation, the next cycle still finds them."""
+        found: dict[int, tuple[datetime, list[int]]] = {}
         with self.session() as session:
             rows = session.execute(
-                select(StanceRow.claim_id, StanceRow.article_id)
+                select(StanceRow.claim_id, StanceRow.article_id, StanceRow.changed)
                 .outerjoin(ClaimStateRow, ClaimStateRow.claim_id == StanceRow.claim_id)
-                .where(StanceRow.label != "unrelated", (ClaimStateRow.claim_id.is_(None)) | (StanceRow.created > ClaimStateRow.updated))
+                .where(StanceRow.changed.is_not(None), (ClaimStateRow.claim_id.is_(None)) | (StanceRow.changed > ClaimStateRow.updated))
                 .order_by(StanceRow.claim_id, StanceRow.article_id)
             )
-            for claim_id, article_id in rows:
-                found.setdefault(claim_id, []).append(article_id)
+            for claim_id, article_id, changed in rows:
+                assert changed is not None  # filtered in the query
+                mark, ids = found.get(claim_id, (changed, []))
+                ids.append(article_id)
+                found[claim_id] = (max(mark, changed), ids)
         return found
 
     # -- alerts ---------------------------------------------------------------------------------
 
     def add_alert(self, webhook: str, claim_id: int | None, secret: str | None) -> Alert:
-        if not webhook.startswith(("http://", "https://")):
-            raise InputError("--webhook", f"{webhook!r} is not an http(s) URL")
+        if not webhook.startswith(("http://", "https://")) or len(webhook) > 2048:
+            raise InputError("--webhook", f"{webhook[:100]!r} is not an http(s) URL of at most 2,048 characters")
+        if secret and len(secret) > 512:
+            raise InputError("--secret", "at most 512 characters")
         with self.writing("alert") as session:
             if claim_id is not None and session.get(ClaimRow, claim_id) is None:
                 raise NotFoundError(f"no claim with id {claim_id}")

@@ -11,6 +11,7 @@ differs; a poll that brings nothing new creates no event.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from claimwatch.records import Dossier, Event
 from claimwatch.store import Store
@@ -21,14 +22,21 @@ def _names(mentions: Iterable[object]) -> list[str]:
     return list(dict.fromkeys(str(getattr(m, "source", "")) for m in mentions if getattr(m, "source", "")))
 
 
-def evaluate(store: Store, claim_ids: Iterable[int], new_articles: Iterable[int]) -> list[Event]:
-    """Re-evaluate claims; returns the events recorded (deliveries for them are queued in the same transaction)."""
-    new = set(new_articles)
+def evaluate(store: Store, pending: dict[int, tuple[datetime, list[int]]]) -> list[Event]:
+    """Re-evaluate claims (claim id -> (newest change, changed articles), from `Store.claims_to_evaluate`);
+    returns the events recorded (their deliveries are queued in the same transaction)."""
     events: list[Event] = []
-    for claim_id in claim_ids:
+    for claim_id, (watermark, changed) in pending.items():
         dossier = build_dossier(store, claim_id)
-        event = change(store.claim_state(claim_id), dossier, new)
-        recorded = store.record_state(claim_id, dossier.status, _names(dossier.denied_by), _names(dossier.confirmed_by), event)
+        new = set(changed)
+        recorded = store.record_state(
+            claim_id,
+            dossier.status,
+            _names(dossier.denied_by),
+            _names(dossier.confirmed_by),
+            watermark,
+            lambda previous, d=dossier, n=new: change(previous, d, n),  # type: ignore[misc]
+        )
         if recorded is not None:
             events.append(recorded)
     return events

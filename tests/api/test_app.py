@@ -150,3 +150,19 @@ def test_the_search_box_leads_to_an_html_page(client: Client) -> None:
     hostile = client.get("/search", params={"q": "<script>alert(1)</script>"})
     assert hostile.status_code == 200 and "<script>alert(1)</script>" not in hostile.text
     assert "Type at least two characters" in client.get("/search").text
+
+
+def test_model_errors_are_server_errors_and_atom_survives_control_characters() -> None:
+    from claimwatch.api.app import _status_of
+    from claimwatch.api.atom import atom_feed
+    from claimwatch.errors import ModelError
+    from claimwatch.records import Claim, Event
+
+    assert _status_of(ModelError("the stance model is corrupt")) == (500, "internal_error")
+    import xml.etree.ElementTree as ET
+
+    claim = Claim(id=1, text="A claim with a \x01 control character")
+    doc = atom_feed(
+        "http://x", "t", "/f", [Event(claim_id=1, kind="status", to="denied", from_="unverified", id=1, reasons=["r\x0b"])], {1: claim}
+    )
+    assert ET.fromstring(doc) is not None  # well-formed

@@ -49,6 +49,7 @@ class FeedSite:
         self.entries: list[tuple[str, str]] = []  # (title, path)
         self.pages: dict[str, tuple[str, bytes]] = {}
         self.hooks: list[tuple[dict[str, str], bytes]] = []
+        self.fail_once: set[str] = set()  # pages that answer 503 the first time
         self.feed_requests = 0
         self.base = ""
 
@@ -79,6 +80,9 @@ def feed_site() -> Iterator[FeedSite]:
                 self._send(200, "application/rss+xml", site.rss(), {"ETag": site.etag()})
             elif self.path == "/broken.xml":
                 self._send(500, "text/plain", b"boom")
+            elif self.path in site.fail_once:
+                site.fail_once.discard(self.path)
+                self._send(503, "text/plain", b"try later")
             elif self.path in site.pages:
                 ctype, body = site.pages[self.path]
                 self._send(200, ctype, body)
@@ -217,7 +221,7 @@ def test_feed_changes_flip_the_status_once_with_one_signed_webhook_and_an_atom_e
 
 def test_intervals_and_bad_sources() -> None:
     assert [parse_every(x) for x in ("30s", "15m", "2h", "1d", "90")] == [30, 900, 7200, 86400, 90]
-    for bad in ("soon", "5s", "", "m"):
+    for bad in ("soon", "5s", "", "m", "1e7d", "infd", "400d"):
         with pytest.raises(InputError):
             parse_every(bad)
 
@@ -333,11 +337,10 @@ def test_failed_deliveries_are_retried_with_backoff_and_logged(tmp_path: Path, f
         pipeline.store.add_alert(feed_site.base + "/missing-hook-404", claim.id, None)
         from claimwatch.records import Event
 
-        pipeline.store.record_state(
-            claim.id, "denied", ["The minister"], [], Event(claim_id=claim.id, kind="status", from_="unverified", to="denied")
-        )
+        event = Event(claim_id=claim.id, kind="status", from_="unverified", to="denied")
+        pipeline.store.record_state(claim.id, "denied", ["The minister"], [], datetime.now(UTC), lambda _previous: event)
         watcher = Watcher(pipeline, discover=False)
-        now = datetime.now(UTC)
+        now = datetime.now(UTC) + timedelta(seconds=1)
         assert watcher.deliver(now) == {"delivered": 0, "retry": 1, "failed": 0}
         [entry] = pipeline.store.delivery_log()
         assert entry["status"] == "pending" and entry["attempts"] == 1 and "HTTP" in str(entry["last_error"])
@@ -412,3 +415,102 @@ def test_serve_with_watch_runs_the_watcher_in_the_server_process(tmp_path: Path,
     with Pipeline(settings) as p:
         [source] = p.store.list_sources()
         assert source.last_success is not None and source.etag
+
+
+def test_a_related_article_turning_unrelated_and_a_concurrent_change_are_not_lost(tmp_path: Path) -> None:
+    """The watermark is the newest change the evaluation saw: a stance dropping to unrelated, or one saved
+    while a dossier was being built, is evaluated by the next cycle; a second evaluation records nothing."""
+    from claimwatch.records import Article, Evidence, StanceResult
+    from claimwatch.track.history import evaluate
+
+    settings = Settings(db=str(tmp_path / "h.db"))
+    with Pipeline(settings) as p:
+        store = p.store
+        [aid] = store.add_articles([Article(text=synthetic_article(3), origin="t")]).ingested
+        claim = store.add_claim("Officials will review the council budget plan")
+        assert claim.id is not None
+
+        def score(label: str) -> None:
+            probs = {label: 0.9} if label != "unrelated" else {}
+            store.save_stances(
+                [
+                    StanceResult(
+                        label=label,
+                        probabilities=probs,
+                        evidence=[Evidence(text="x", score=0.9)],
+                        claim_id=claim.id,
+                        article_id=aid,
+                        model_version="t",
+                    )
+                ]
+            )  # type: ignore[arg-type]
+
+        score("disagree")
+        pending = store.claims_to_evaluate()
+        [event] = evaluate(store, pending)
+        assert (event.from_, event.to) == ("unverified", "denied")
+        assert evaluate(store, pending) == []  # the same change evaluated twice (two watchers): recorded once
+        assert store.claims_to_evaluate() == {}
+        score("unrelated")  # the article was edited and no longer disagrees
+        pending = store.claims_to_evaluate()
+        assert list(pending) == [claim.id]
+        [back] = evaluate(store, pending)
+        assert (back.from_, back.to) == ("denied", "unverified")
+        score("unrelated")  # re-scored unrelated again: nothing changed, nothing to evaluate
+        assert store.claims_to_evaluate() == {}
+
+
+def test_an_entry_whose_page_failed_is_fetched_again_next_poll(tmp_path: Path, feed_site: FeedSite) -> None:
+    feed_site.pages["/a.txt"] = ("text/plain; charset=utf-8", synthetic_article(11).encode())
+    feed_site.pages["/b.txt"] = ("text/plain; charset=utf-8", synthetic_article(12).encode())
+    feed_site.fail_once.add("/b.txt")
+    feed_site.entries = [("A", "/a.txt"), ("B", "/b.txt")]
+    settings = Settings(db=str(tmp_path / "f.db"), allow_private_fetch=True)
+    with Pipeline(settings) as p:
+        p.store.add_source(feed_site.base + "/feed.xml", 600)
+        watcher = Watcher(p, discover=False)
+        first = watcher.poll_once()
+        assert first.articles_new == 1 and "HTTP 503" in first.failed[0].reason
+        assert p.store.list_sources()[0].etag is None  # not kept: the feed must not answer 304 next time
+        second = watcher.poll_once(datetime.now(UTC) + timedelta(minutes=11))
+        assert second.not_modified == 0 and second.articles_new == 1 and not second.failed
+        assert p.store.list_sources()[0].etag == feed_site.etag()
+        assert p.store.count_articles() == 2
+
+
+def test_a_webhook_that_drips_is_cut_at_the_fetch_deadline(tmp_path: Path) -> None:
+    """A slow or hostile receiver cannot hold the watcher: the whole POST is bounded by the fetch deadline."""
+    from claimwatch.records import Event
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4)
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = sock.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        while not stop.is_set():
+            try:
+                conn.sendall(b"x")
+            except OSError:
+                break
+            time.sleep(0.5)
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    settings = Settings(db=str(tmp_path / "w.db"), allow_private_fetch=True, fetch_deadline=2, fetch_timeout=2)
+    with Pipeline(settings) as p:
+        claim = p.store.add_claim("Officials will review the council budget plan")
+        assert claim.id is not None
+        p.store.add_alert(f"http://127.0.0.1:{sock.getsockname()[1]}/hook", None, None)
+        event = Event(claim_id=claim.id, kind="status", from_="unverified", to="denied")
+        p.store.record_state(claim.id, "denied", [], [], datetime.now(UTC), lambda _previous: event)
+        start = time.monotonic()
+        counts = Watcher(p, discover=False).deliver(datetime.now(UTC) + timedelta(seconds=1))
+        elapsed = time.monotonic() - start
+    stop.set()
+    sock.close()
+    assert elapsed < 2 + 1.5
+    assert counts["delivered"] == 1  # 200 came back in time; the dripping body is never read

@@ -334,3 +334,11 @@ def test_sizes_are_printed_in_mib(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         check_size("edge.txt", limit + 1, limit)
     assert caught.value.problem == "too large: 20,971,521 bytes exceeds the 20 MiB limit (CLAIMWATCH_MAX_BYTES)"
+
+
+def test_site_local_ipv6_is_refused() -> None:
+    from ipaddress import ip_address
+
+    from claimwatch.ingest.guard import address_kind
+
+    assert address_kind(ip_address("fec0::1")) == "site-local"

@@ -1,4 +1,5 @@
-"""Watching: sources with their polling state, claim status history (events), alerts and their deliveries.
+"""Watching: sources with their polling state, claim status history (events), alerts and their deliveries,
+and the time each stance last changed.
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +20,11 @@ TZ = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("stance_results") as batch:
+        # when the pair last changed in a way a dossier shows (became or stopped being related, or its
+        # article's attributions changed): the watcher re-evaluates claims with changes after their watermark
+        batch.add_column(sa.Column("changed", TZ))
+        batch.create_index("ix_stance_results_changed", ["changed"])
     op.create_table(
         "sources",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -79,3 +85,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("deliveries", "alerts", "events", "claim_states", "sources"):
         op.drop_table(table)
+    with op.batch_alter_table("stance_results") as batch:
+        batch.drop_index("ix_stance_results_changed")
+        batch.drop_column("changed")
