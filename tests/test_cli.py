@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import Site
-
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-
-
-def cw(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "claimwatch", *args], capture_output=True, text=True, env=env or ENV, timeout=300)
+from tests.conftest import run_cli as cw
 
 
 def test_demo_json_reports_articles_claims_and_stances() -> None:
@@ -103,7 +95,7 @@ def test_text_with_square_brackets_is_printed_as_is(tmp_path: Path) -> None:
 
 
 def test_env_var_selects_database(tmp_path: Path, csmonitor: Path) -> None:
-    env = ENV | {"CLAIMWATCH_DB": str(tmp_path / "env.db")}
+    env = {"CLAIMWATCH_DB": str(tmp_path / "env.db")}
     assert cw("ingest", str(csmonitor), env=env).returncode == 0
     assert (tmp_path / "env.db").exists()
 
@@ -130,7 +122,7 @@ def test_ingest_from_url(site: Site, tmp_path: Path) -> None:
     assert refused.returncode == 1
     [failure] = json.loads(refused.stdout)["failed"]
     assert "loopback" in failure["reason"] and "CLAIMWATCH_ALLOW_PRIVATE_FETCH" in failure["reason"]
-    proc = cw("ingest", url, "--db", str(tmp_path / "u.db"), "--json", env=ENV | {"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"})
+    proc = cw("ingest", url, "--db", str(tmp_path / "u.db"), "--json", env={"CLAIMWATCH_ALLOW_PRIVATE_FETCH": "true"})
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["ingested"]) == 1
 

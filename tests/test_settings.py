@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from claimwatch.errors import ConfigError
 from claimwatch.settings import SETTINGS, Settings
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
 
 
 def test_every_setting_is_documented_in_the_readme_with_its_default() -> None:
@@ -66,14 +63,7 @@ def test_environment_and_explicit_overrides(monkeypatch: pytest.MonkeyPatch) -> 
     ],
 )
 def test_cli_errors_are_one_line_without_traceback(tmp_path: Path, args: list[str], env: dict[str, str], expected: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "claimwatch", *args, *(["--db", str(tmp_path / "e.db")] if args[0] in {"export", "articles"} else [])],
-        capture_output=True,
-        text=True,
-        env=ENV | env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    proc = run_cli(*args, *(["--db", str(tmp_path / "e.db")] if args[0] in {"export", "articles"} else []), env=env, timeout=120)
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

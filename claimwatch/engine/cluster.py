@@ -18,44 +18,40 @@ from claimwatch.settings import Settings
 
 if TYPE_CHECKING:
     from claimwatch.engine.local import Progress
+    from claimwatch.engine.pipeline import Pipeline
     from claimwatch.store import Store
 
-_WORKER_STATE: dict[str, Any] = {}
+_WORKERS: dict[str, Pipeline] = {}  # this worker process's pipeline (store, lazily loaded model), by settings
 
 
-def _worker(settings: Settings) -> tuple[Store, Any]:
-    """This worker process's store and (lazily) stance model for these settings."""
-    from claimwatch.store import Store
+def _worker(settings: Settings) -> Pipeline:
+    """This worker process's pipeline for these settings. Its models run on one thread each by default:
+    sibling processes use the other cores (one sentence per run gains only ~14 % from a second thread,
+    a second process nearly doubles the throughput)."""
+    from claimwatch.engine.pipeline import Pipeline
 
     key = settings.model_dump_json()
-    if _WORKER_STATE.get("key") != key:
-        if "store" in _WORKER_STATE:
-            _WORKER_STATE["store"].close()
-        _WORKER_STATE.clear()
-        _WORKER_STATE.update(key=key, store=Store(settings), model=None)
-    return _WORKER_STATE["store"], _WORKER_STATE
+    if key not in _WORKERS:
+        for old in _WORKERS.values():
+            old.close()
+        _WORKERS.clear()
+        _WORKERS[key] = Pipeline(settings.with_(model_threads=settings.model_threads or 1))
+    return _WORKERS[key]
 
 
 def analyse_partition(settings: Settings, article_ids: list[int]) -> AnalysisReport:
     """Task: extract and store the attributions of one partition."""
     from claimwatch.engine import local
 
-    store, _state = _worker(settings)
-    return local.analyze_stored(store, article_ids)
+    return local.analyze_stored(_worker(settings).store, article_ids)
 
 
 def match_partition(settings: Settings, article_ids: list[int]) -> MatchReport:
     """Task: score one partition of articles against every tracked claim."""
     from claimwatch.engine import local
 
-    store, state = _worker(settings)
-    if state["model"] is None:
-        from claimwatch.stance import StanceModel
-
-        # One thread per model in a worker: its sibling processes use the other cores (one sentence per
-        # run gains only ~14 % from a second thread, a second process nearly doubles the throughput).
-        state["model"] = StanceModel.load(threads=settings.model_threads or 1)
-    return local.match(store, state["model"], settings, article_ids=article_ids)
+    pipeline = _worker(settings)
+    return local.match(pipeline.store, pipeline.model(), pipeline.settings, article_ids=article_ids)
 
 
 class DaskEngine:

@@ -56,17 +56,12 @@ def read_sources(
     sources: Iterable[str], settings: Settings, encoding: str | None = None, progress: Progress | None = None
 ) -> Iterator[Article | IngestFailure]:
     """Articles and failures from files, directories, feeds and URLs, through one guarded HTTP client."""
-    from claimwatch.ingest import expand_sources, read_source
-    from claimwatch.ingest.sources import make_client
+    from claimwatch.ingest import expand_sources, iter_sources
 
-    expanded = expand_sources(sources)
+    expanded = expand_sources(sources)  # first, so the progress bar knows how many there are
     if progress:
         progress.start("reading", len(expanded))
-    with make_client(settings) as client:
-        for source in expanded:
-            yield from read_source(source, settings, encoding, client)
-            if progress:
-                progress.advance(1)
+    yield from iter_sources(expanded, settings, encoding, on_source=(lambda _source: progress.advance(1)) if progress else None)
 
 
 def ingest(sources: Iterable[str], store: Store, settings: Settings, encoding: str | None = None) -> IngestReport:

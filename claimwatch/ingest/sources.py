@@ -11,7 +11,7 @@ import errno
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -440,8 +440,13 @@ def _dangling(path: Path) -> bool:
     return path.is_symlink() and not path.exists()
 
 
-def iter_sources(sources: Iterable[str], settings: Settings, encoding: str | None = None) -> Iterator[Item]:
-    """Yield articles (or failures) from paths, directories (recursive), feeds and URLs."""
+def iter_sources(
+    sources: Iterable[str], settings: Settings, encoding: str | None = None, on_source: Callable[[str], None] | None = None
+) -> Iterator[Item]:
+    """Yield articles (or failures) from paths, directories (recursive), feeds and URLs, through one guarded
+    client; `on_source` is called after each source (file or URL) has been read."""
     with make_client(settings) as client:
         for source in expand_sources(sources):
             yield from read_source(source, settings, encoding, client)
+            if on_source:
+                on_source(source)

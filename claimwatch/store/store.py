@@ -214,7 +214,7 @@ class Store(WatchingStore):
                             raise
                         article.id = existing
                         outcome.duplicates.append(existing)
-        except (StoreError, SQLAlchemyError):
+        except StoreError:  # `writing` turned the database error into one line and rolled back
             self._index = None  # the index may hold ids of the rolled-back batch
             raise
         report.ingested += outcome.ingested

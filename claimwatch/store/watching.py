@@ -139,11 +139,6 @@ class WatchingStore:
 
     # -- claim states and events --------------------------------------------------------------
 
-    def claim_state(self, claim_id: int) -> tuple[str, list[str], list[str]] | None:
-        with self.session() as session:
-            row = session.get(ClaimStateRow, claim_id)
-            return None if row is None else (row.status, list(row.denials), list(row.confirmations))
-
     def record_state(
         self,
         claim_id: int,
