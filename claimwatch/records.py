@@ -16,6 +16,9 @@ from typing import Any, Literal
 StanceLabel = Literal["agree", "disagree", "discuss", "unrelated"]
 STANCE_LABELS: tuple[StanceLabel, ...] = ("agree", "disagree", "discuss", "unrelated")
 QuoteKind = Literal["direct", "indirect", "mixed"]
+# A reviewer's verdict, on a published six-point scale (worst to best; "unproven" is off the scale).
+Verdict = Literal["false", "mostly-false", "mixed", "mostly-true", "true", "unproven"]
+VERDICTS: tuple[Verdict, ...] = ("false", "mostly-false", "mixed", "mostly-true", "true", "unproven")
 
 
 def _jsonable(value: Any) -> Any:
@@ -148,6 +151,7 @@ class Claim(Record):
     id: int | None = None
     created: datetime | None = None
     origin: str = "manual"
+    updated: datetime | None = None  # last edit of its text, if any
 
 
 @dataclass
@@ -208,6 +212,8 @@ class DossierEntry(Record):
     hedged: bool = False  # the article reports the claim with hedges ("reportedly", "said to")
     copies: list[int] = field(default_factory=list)  # syndicated copies (near-duplicates) of this article
     copy_outlets: list[str] = field(default_factory=list)
+    machine_stance: StanceLabel | None = None  # the model's label, when a reviewer corrected `stance`
+    corrected_by: str | None = None  # who corrected the stance
 
 
 @dataclass
@@ -240,6 +246,9 @@ class Dossier(Record):
     denied_by: list[SourceMention] = field(default_factory=list)
     stance_counts: dict[str, int] = field(default_factory=dict)
     history: list[Event] = field(default_factory=list)  # status changes and new denying/confirming sources, newest first
+    review: Review | None = None  # the latest human verdict (the machine status stays beside it)
+    audit: list[AuditEntry] = field(default_factory=list)  # every human change, newest first
+    excluded: list[int] = field(default_factory=list)  # articles a reviewer excluded from this claim
 
 
 @dataclass
@@ -303,6 +312,8 @@ class RunReport(Record):
     ingest: IngestReport = field(default_factory=IngestReport)
     analysis: AnalysisReport = field(default_factory=AnalysisReport)
     match: MatchReport = field(default_factory=MatchReport)
+    evaluated: int = 0  # claims whose status was re-evaluated after matching
+    events: list[Event] = field(default_factory=list)  # status changes and new denying/confirming sources recorded
 
     @property
     def ok(self) -> bool:
@@ -381,3 +392,63 @@ class CycleReport(Record):
     proposed_claims: list[str] = field(default_factory=list)
     added_claims: list[int] = field(default_factory=list)
     seconds: float = 0.0
+
+
+@dataclass
+class Review(Record):
+    """A reviewer's verdict on a claim, with a note; the newest one is the claim's verdict."""
+
+    claim_id: int
+    verdict: Verdict
+    by: str
+    note: str = ""
+    at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class StanceCorrection(Record):
+    """A reviewer's stance for one (claim, article) pair: it replaces the model's label and survives re-matching."""
+
+    claim_id: int
+    article_id: int
+    label: StanceLabel
+    by: str
+    at: datetime | None = None
+
+
+@dataclass
+class AuditEntry(Record):
+    """One human change to a claim, kept forever: who, when, what (action) and the values before and after."""
+
+    claim_id: int
+    action: Literal["review", "stance", "exclude", "include", "edit", "delete", "restore"]
+    by: str
+    at: datetime | None = None
+    id: int | None = None
+    article_id: int | None = None
+    before: str | None = None
+    after: str | None = None
+    note: str = ""
+
+
+@dataclass
+class ClaimSummary(Record):
+    """A row of the claims list: the claim, its machine status, the human verdict and its activity."""
+
+    claim: Claim
+    status: ClaimStatus
+    articles: int = 0  # independent related articles
+    verdict: Verdict | None = None
+    last_change: datetime | None = None
+
+
+@dataclass
+class OutletRecord(Record):
+    """How one outlet handled the claims it wrote about: first reports, agreement and disagreement, and how each ended."""
+
+    outlet: str
+    articles: int = 0
+    first: list[dict[str, Any]] = field(default_factory=list)  # [{"claim_id", "claim", "outcome"}] claims it reported first
+    agreed: list[dict[str, Any]] = field(default_factory=list)
+    disagreed: list[dict[str, Any]] = field(default_factory=list)

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
         0.3, ge=-1, le=1, description="Claim-sentence cosine below which the stance model is not run (keeps 99.4 % of related FNC-1 pairs)."
     )
     cluster_threshold: float = Field(0.75, gt=0, le=1, description="Cosine above which paraphrases are one claim in `claims discover`.")
+    vector_index: str = Field(
+        "",
+        description="Directory of the sentence vector index used to retrieve a new claim's sentences; empty = beside a SQLite database (DB.index), or ./claimwatch-index for PostgreSQL.",
+    )
+    org_name: str = Field("", description="Organisation that publishes the reviews: the `author` of exported ClaimReview.")
+    org_url: str = Field("", description="Home page of that organisation (http or https), in the ClaimReview `author`.")
+    base_url: str = Field(
+        "", description="Public URL of `claimwatch serve` (http or https): each ClaimReview's `url` is BASE_URL/claims/ID."
+    )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -147,9 +147,10 @@ class Watcher:
         from claimwatch.track.history import evaluate
 
         # Claims scored since their last evaluation: this cycle's articles, and any a crash left unevaluated.
+        # (the pipeline run evaluated what it matched; this catches what a crash left unevaluated)
         pending = self.store.claims_to_evaluate()
-        report.claims_reevaluated = len(pending)
-        report.events = evaluate(self.store, pending) if pending else []
+        report.claims_reevaluated = run.evaluated + len(pending)
+        report.events = run.events + (evaluate(self.store, pending) if pending else [])
         report.deliveries = self.deliver(max(now, datetime.now(UTC)))
         if self.discover and new_ids:
             self._discover(new_ids, report)

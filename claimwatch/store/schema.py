@@ -95,6 +95,8 @@ class ClaimRow(Base):
     text_hash: Mapped[str] = mapped_column(String(64), unique=True)
     origin: Mapped[str] = mapped_column(String(64), default="manual")
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last edit of the text
+    deleted: Mapped[datetime | None] = mapped_column(UTCDateTime)  # soft delete: hidden, never removed
 
 
 class AttributionRow(Base):
@@ -228,3 +230,55 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_try: Mapped[datetime] = mapped_column(UTCDateTime, index=True, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReviewRow(Base):
+    """A reviewer's verdict on a claim (append-only; the newest is the claim's verdict)."""
+
+    __tablename__ = "claim_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(256))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StanceCorrectionRow(Base):
+    """A reviewer's stance for a (claim, article) pair; matching never overwrites it."""
+
+    __tablename__ = "stance_corrections"
+    __table_args__ = (UniqueConstraint("claim_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    label: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(256))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExclusionRow(Base):
+    """An article a reviewer excluded from a claim's dossier (it does not count towards the status)."""
+
+    __tablename__ = "claim_exclusions"
+    __table_args__ = (UniqueConstraint("claim_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    by: Mapped[str] = mapped_column(String(256))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditRow(Base):
+    """One human change to a claim (append-only)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(256))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    article_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")

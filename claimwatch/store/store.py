@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -26,6 +26,7 @@ from claimwatch.records import (
 )
 from claimwatch.settings import Settings
 from claimwatch.store import migrate
+from claimwatch.store.review import ReviewStore, claim_from_row
 from claimwatch.store.schema import (
     ArticleRow,
     ArticleVersionRow,
@@ -119,7 +120,7 @@ _OFFSET_FIELDS = (
 )
 
 
-class Store(WatchingStore):
+class Store(ReviewStore, WatchingStore):
     """Typed access to the database; every write method is one transaction."""
 
     def __init__(self, settings: Settings) -> None:
@@ -295,6 +296,14 @@ class Store(WatchingStore):
             )
             return [{"version": r.version, "fetched_at": r.fetched_at.isoformat(), "content_hash": r.content_hash} for r in rows]
 
+    def article_version_texts(self, article_id: int) -> list[dict[str, Any]]:
+        """Every version of an article with its text and title, oldest first (for the version diff)."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(ArticleVersionRow).where(ArticleVersionRow.article_id == article_id).order_by(ArticleVersionRow.version)
+            )
+            return [{"version": r.version, "fetched_at": r.fetched_at, "title": r.title, "text": r.text} for r in rows]
+
     def list_articles(self, limit: int = 50, offset: int = 0, outlet: str | None = None) -> list[Article]:
         """Articles, newest id first."""
         if offset > MAX_ID:
@@ -455,23 +464,25 @@ class Store(WatchingStore):
                 row = ClaimRow(text=text, text_hash=h, origin=origin)
                 session.add(row)
                 session.flush()
-            return Claim(id=row.id, text=row.text, created=row.created, origin=row.origin), created
+            return claim_from_row(row), created
 
     def list_claims(self) -> list[Claim]:
-        """All tracked claims, oldest first."""
+        """All tracked claims (deleted ones left out), oldest first."""
         with self.session() as session:
-            rows = session.scalars(select(ClaimRow).order_by(ClaimRow.id))
-            return [Claim(id=r.id, text=r.text, created=r.created, origin=r.origin) for r in rows]
+            rows = session.scalars(select(ClaimRow).where(ClaimRow.deleted.is_(None)).order_by(ClaimRow.id))
+            return [claim_from_row(r) for r in rows]
 
     def get_claim(self, claim_id: int) -> Claim:
-        """One claim by id."""
+        """One claim by id (a deleted claim is not found, with a message saying so)."""
         if not 0 < claim_id <= MAX_ID:
             raise NotFoundError(f"no claim with id {claim_id}")
         with self.session() as session:
             row = session.get(ClaimRow, claim_id)
             if row is None:
                 raise NotFoundError(f"no claim with id {claim_id}")
-            return Claim(id=row.id, text=row.text, created=row.created, origin=row.origin)
+            if row.deleted is not None:
+                raise NotFoundError(f"claim {claim_id} was deleted (claims restore {claim_id} brings it back)")
+            return claim_from_row(row)
 
     # -- stances ----------------------------------------------------------------------------
 
@@ -588,18 +599,6 @@ class Store(WatchingStore):
                     if original is not None:
                         copies.setdefault(original, []).append(copy_id)
         return copies
-
-    def search_articles(self, query: str, limit: int = 20) -> list[Article]:
-        """Articles whose title or text contains every word of `query` (case-insensitive), newest first."""
-        words = [w for w in query.split() if w][:8]
-        if not words:
-            return []
-        with self.session() as session:
-            stmt = select(ArticleRow).order_by(ArticleRow.id.desc()).limit(limit)
-            for w in words:
-                pattern = "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                stmt = stmt.where(or_(ArticleRow.title.ilike(pattern, escape="\\"), ArticleRow.text.ilike(pattern, escape="\\")))
-            return [article_from_row(r) for r in session.scalars(stmt)]
 
     def checkworthy_sentences(self, min_score: float = 0.0) -> list[tuple[int, str, float, bool]]:
         """(article id, sentence, score, attributed) of check-worthy sentences of current, original articles."""
