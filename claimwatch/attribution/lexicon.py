@@ -18,6 +18,7 @@ class Lexicon:
 
     speech: frozenset[str]
     content_required: frozenset[str]
+    clause_required: frozenset[str]
     passive_hedge: frozenset[str]
     denial: frozenset[str]
     confirmation: frozenset[str]
@@ -34,6 +35,7 @@ class Lexicon:
     org_nouns: frozenset[str]
     rebuttal_cues: frozenset[str]
     rebuttal_markers: re.Pattern[str]
+    negation_rebuttal_cues: frozenset[str]
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
@@ -47,6 +49,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         speech=frozenset(raw["speech_verbs"]),
         content_required=frozenset(raw["content_required"]),
+        clause_required=frozenset(raw["clause_required"]),
         passive_hedge=frozenset(raw["passive_hedge_verbs"]),
         denial=frozenset(raw["denial_verbs"]),
         confirmation=frozenset(raw["confirmation_verbs"]),
@@ -63,6 +66,7 @@ def lexicon() -> Lexicon:
         org_nouns=frozenset(raw["org_nouns"]),
         rebuttal_cues=frozenset(raw["rebuttal_cues"]),
         rebuttal_markers=_alternation(raw["rebuttal_markers"]),
+        negation_rebuttal_cues=frozenset(raw["rebuttal_negation_cues"]),
     )
 
 

@@ -4,10 +4,11 @@ A predicted attribution matches a gold one when the cues match (same first word,
 and the sources match: *lenient* = they share a content word (or both are empty, for agentless
 "is said to" hedges), *exact* = same text after trimming determiners and punctuation. For a
 pronoun source the pronoun as written is compared, not its resolution. Each gold item matches once.
+`cue` and `source` count the cues alone and the (lenient) sources alone, whatever the other field.
 Flag precision/recall (denial, hedged, confirmation) are computed over all predictions and gold items;
 `denials_flagged` is the share of gold denials whose attribution is found and flagged.
-Where the gold items carry `content` and `kind` (attribution_heldout2.jsonl), a matched prediction's
-content counts when its word overlap with the gold content has F1 >= 0.5, and its kind when equal;
+Where the gold items carry `content` and `kind` (attribution_heldout2.jsonl, attribution_dev2.jsonl), a
+matched prediction's content counts when its word overlap with the gold content has F1 >= 0.5, and its kind when equal;
 precision is over the predictions of those articles. Cues are compared without auxiliaries ("has said").
 `source_problems` lists predicted sources that are no speaker (a bare place, a date fragment, a dateline,
 an unresolved pronoun, a non-agent noun, text across a line break).
@@ -88,6 +89,7 @@ class Report:
     pairs: Counts = field(default_factory=Counts)
     exact: Counts = field(default_factory=Counts)
     cue: Counts = field(default_factory=Counts)
+    source: Counts = field(default_factory=Counts)
     flags: dict[str, Counts] = field(default_factory=lambda: {"denial": Counts(), "hedged": Counts(), "confirmation": Counts()})
     content: Counts = field(default_factory=Counts)
     kind: Counts = field(default_factory=Counts)
@@ -100,6 +102,7 @@ class Report:
             "source_cue": self.pairs.figures(),
             "source_cue_exact": self.exact.figures(),
             "cue": self.cue.figures(),
+            "source": self.source.figures(),
             **{name: c.figures() for name, c in self.flags.items()},
         }
         if self.content.gold:  # only where the gold set annotates content and kind
@@ -135,6 +138,15 @@ def score_article(gold: list[dict[str, Any]], pred: list[Attribution], report: R
             if i not in used_cue and cue_match(g["cue"], p.cue):
                 used_cue.add(i)
                 report.cue.tp += 1
+                break
+    used_source: set[int] = set()  # the source alone, whatever the cue (lenient)
+    report.source.gold += len(gold)
+    report.source.predicted += len(pred)
+    for g in gold:
+        for i in range(len(pred)):
+            if i not in used_source and source_match(g["source"], surface[i]):
+                used_source.add(i)
+                report.source.tp += 1
                 break
     # flags over lenient matches; unmatched flagged predictions count against precision
     used = set()

@@ -107,6 +107,8 @@ def test_matching_rules() -> None:
 # Floors pinned a little under the figures measured on the 32-article gold set (the rules were developed
 # on it): lenient source+cue P 0.976 / R 0.982, exact F1 0.893; denial P 0.82 / R 0.90 (9 of 10 denials
 # flagged); hedged P 0.80 / R 1.0. No predicted source is a bare place, date fragment, dateline or pronoun.
+# After issue #17: P 0.970 / R 0.988, exact F1 0.894; denial P 0.75 / R 0.90 (two of the three unmatched
+# denials say "there is no ..." of a claim: "insisted there's no rat issue"); hedged P 0.73 / R 1.0.
 def test_gold_set_floor() -> None:
     report = bench_attribution(GOLD, None)
     q = report["quality"]
@@ -116,6 +118,20 @@ def test_gold_set_floor() -> None:
     assert q["denial"]["precision"] >= 0.75 and q["denial"]["recall"] >= 0.85, q
     assert q["denials_flagged"]["rate"] >= 0.85, q
     assert q["hedged"]["recall"] >= 0.9 and q["hedged"]["precision"] >= 0.7, q
+    assert report["source_problems"] == []
+
+
+# A development set of 23 FNC-1 bodies rich in denials (267 attributions, 68 denials, with content and kind),
+# annotated by hand for issue #17 before the rules were changed for them (17 articles first, 6 more after the
+# first round of rule changes, scored once before they were used). Before the rules of #17: P 0.924 / R 0.771,
+# 23 of 68 denials flagged; after: P 0.977 / R 0.944, 51 of 68, content P 0.895 / R 0.865, kind R 0.835.
+def test_dev2_set_floor() -> None:
+    report = bench_attribution(GOLD.with_name("attribution_dev2.jsonl"), None)
+    q = report["quality"]
+    assert report["articles"] == 23 and q["source_cue"]["gold"] == 267 and q["denials_flagged"]["gold"] == 68
+    assert q["source_cue"]["precision"] >= 0.96 and q["source_cue"]["recall"] >= 0.93, q
+    assert q["denials_flagged"]["rate"] >= 0.72, q
+    assert q["content"]["recall"] >= 0.84 and q["kind"]["recall"] >= 0.81, q
     assert report["source_problems"] == []
 
 
@@ -134,14 +150,16 @@ def test_heldout_set_floor() -> None:
 # A third set (14 FNC-1 bodies: politics, world, health, media, sports; 162 attributions, 49 denials),
 # annotated with content and kind BEFORE the rule changes of issue #16 and never tuned on. Before them:
 # P 0.883 / R 0.840, 14 of 49 denials flagged; after: P 0.913 / R 0.840, 17 of 49 denials flagged,
-# content P 0.839 / R 0.772, kind P 0.732 / R 0.673.
+# content P 0.839 / R 0.772, kind P 0.732 / R 0.673. After issue #17 (measured once, rules final, not tuned
+# on it): P 0.928 / R 0.870, 25 of 49 denials flagged, content P 0.875 / R 0.821, kind P 0.750 / R 0.704;
+# both held-out sets together (24 articles, 206 attributions): P 0.932 / R 0.869.
 def test_heldout2_set_floor() -> None:
     report = bench_attribution(GOLD.with_name("attribution_heldout2.jsonl"), None)
     q = report["quality"]
     assert report["articles"] == 14 and q["source_cue"]["gold"] == 162 and q["denials_flagged"]["gold"] == 49
-    assert q["source_cue"]["precision"] >= 0.88 and q["source_cue"]["recall"] >= 0.81, q
-    assert q["denials_flagged"]["rate"] >= 0.3, q
-    assert q["content"]["recall"] >= 0.74 and q["kind"]["recall"] >= 0.64, q
+    assert q["source_cue"]["precision"] >= 0.91 and q["source_cue"]["recall"] >= 0.85, q
+    assert q["denials_flagged"]["rate"] >= 0.48, q
+    assert q["content"]["recall"] >= 0.8 and q["kind"]["recall"] >= 0.68, q
 
 
 # Rules of issue #16 (each failed on the rules before it): sentences written for the tests, never
@@ -205,3 +223,87 @@ def test_source_hygiene() -> None:
     assert attributions("It said the plant would close.") == []  # an unresolved pronoun is no source
     assert attributions("The ceasefire suggests that talks are working. Both noted that the deal was fragile.") == []
     assert attributions("The senator tweeted on Monday.") == []  # a cue with no content is no attribution
+
+
+# Rules of issue #17 (each failed on the rules before it): sentences written for the tests, never taken from
+# a held-out set.
+def test_denials_by_what_is_said() -> None:
+    items = attributions(
+        "“That simply isn’t true,” the spokeswoman said. The agency called the reports baseless. "
+        "The ministry dismissed the claims as propaganda. Apple said it had no plans to open a store there."
+    )
+    assert find(items, "spokeswoman", "said").denial
+    called = find(items, "agency", "called")
+    assert called.denial and called.content == "the reports baseless"
+    assert find(items, "ministry", "dismissed").content == "the claims as propaganda"
+    assert find(items, "Apple", "said").denial
+
+
+def test_a_negation_of_an_earlier_claim_is_a_denial() -> None:
+    items = attributions("Local media reported that the mayor had been arrested. Police said the mayor was not arrested.")
+    assert not find(items, "media", "reported").denial and find(items, "Police", "said").denial
+    items = attributions("The newspaper reported an offensive was planned. The army said it would not launch an offensive.")
+    assert not find(items, "army", "said").denial  # an intention, not a denial
+    insisted = find(attributions("The government insisted the woman was not married to the rebel leader."), "government", "insisted")
+    assert insisted.denial
+    for text in (
+        "“I cannot confirm it and I hope it isn’t true,” the minister said.",
+        "“Responsibility lies with the council,” the mayor said.",
+    ):
+        assert not attributions(text)[0].denial, text
+
+
+def test_participles_and_relatives_that_report() -> None:
+    items = attributions(
+        "The minister spoke to reporters, emphasizing that the talks would continue. "
+        "A blog claiming that the singer had died was shared widely. "
+        "The company released no figures, suggesting that sales fell. "
+        "As reported by The Daily Planet, the factory will close."
+    )
+    assert find(items, "minister", "emphasizing").content == "the talks would continue"
+    find(items, "blog", "claiming")
+    assert not any(a.cue == "suggesting" for a in items)  # the writer's inference
+    find(items, "Daily Planet", "reported")
+
+
+def test_questions_and_unconfirmed_are_no_statements() -> None:
+    assert attributions("Reporters asked him if he would deny the report.") == []
+    assert attributions("The police could not confirm that the man had died.") == []
+
+
+def test_per_and_a_quotation_after_a_colon() -> None:
+    [per] = attributions("The deal is worth $5 billion, per Bloomberg. Shares rose $2 per share.")
+    assert per.source == "Bloomberg" and per.content == "The deal is worth $5 billion"
+    [posted] = attributions("Jane Roe, a local teacher, posted on Facebook on Monday: “I am safe and well.”")
+    assert posted.source == "Jane Roe" and posted.kind == "direct"
+
+
+def test_a_quotation_over_several_sentences() -> None:
+    [spokesman] = attributions('"The report is wrong. We never met him," the spokesman said.')
+    assert spokesman.content == "The report is wrong. We never met him" and spokesman.kind == "direct" and spokesman.denial
+    [hale] = attributions("\"The claims are false,'' said Tom Hale.")  # '' closes the quotation
+    assert hale.source == "Tom Hale" and hale.denial
+
+
+def test_title_case_headline() -> None:
+    [minister] = attributions("Minister Denies Plan To Close Schools\n\nThe council met on Monday.")
+    assert minister.source == "Minister" and minister.cue == "Denies" and minister.denial
+
+
+def test_hedges_with_a_word_between() -> None:
+    [police] = attributions("The suspect was now believed to be in Spain, the police said.")
+    assert police.hedged
+    [rumored] = attributions("The singer is rumored to have bought the club.")
+    assert rumored.source == "" and rumored.hedged
+
+
+def test_pronouns_agree_and_follow_the_subject() -> None:
+    items = attributions(
+        "Mr. Tom Hale said the talks had failed. Ms. Ann Lee said they would resume. "
+        "She added that a deal was close. He said he doubted it."
+    )
+    assert [(a.resolved_from, a.source) for a in items[2:]] == [("She", "Ms. Ann Lee"), ("He", "Mr. Tom Hale")]
+    she = attributions("The agency said the results were due on Monday. Jane Roe has also defended the study. She said it was sound.")[-1]
+    assert she.source == "Jane Roe" and she.resolved_from == "She"
+    role = attributions("Interior Minister Nohad Machnouk visited the site. The minister told reporters the girl was safe.")[-1]
+    assert role.source == "Interior Minister Nohad Machnouk"
