@@ -214,11 +214,15 @@ class DossierEntry(Record):
     copy_outlets: list[str] = field(default_factory=list)
     machine_stance: StanceLabel | None = None  # the model's label, when a reviewer corrected `stance`
     corrected_by: str | None = None  # who corrected the stance
+    uncertain: bool = False  # the model's confidence is under the status rules' threshold: not a firm stance
+    opposite: bool = False  # its agreeing evidence states the claim's opposite ("Bale will play" for "Bale will not play")
+    counted_as: Literal["agree", "disagree", "discuss", "uncertain", "none"] = "none"  # how the status rules counted it
 
 
 @dataclass
 class StatusInputs(Record):
-    """What the status rules look at: independent articles by stance, and who confirmed or denied."""
+    """What the status rules look at: independent articles by the side they are counted on (`DossierEntry.counted_as`:
+    uncertain ones apart), and who spoke against or for the claim (direction-checked)."""
 
     agree: int = 0
     disagree: int = 0
@@ -226,8 +230,15 @@ class StatusInputs(Record):
     agree_hedged: int = 0
     reporters: list[str] = field(default_factory=list)  # sources that reported it
     hedged_reports: int = 0  # reports of it that were hedged ("said to", "reportedly", "unconfirmed")
-    denials: list[str] = field(default_factory=list)  # sources that denied
-    confirmations: list[str] = field(default_factory=list)  # sources that confirmed
+    denials: list[str] = field(default_factory=list)  # sources that spoke against the claim (a denial, or confirming its opposite)
+    confirmations: list[str] = field(default_factory=list)  # sources that spoke for it (a confirmation, or denying its opposite)
+    uncertain: int = 0  # articles whose stance confidence is under the threshold (counted on no side)
+    opposite: int = 0  # articles the model labelled agree whose evidence states the claim's opposite (see StatusRules.opposite_as)
+    reversed: list[str] = field(default_factory=list)  # sources whose denial or confirmation was the other way round for the claim
+    # the strongest evidence per side, 'outlet: "sentence"' ("agree", "disagree", "discuss", "uncertain"), and the
+    # strongest source quoted against and for the claim ("against", "for"): 'source (cue "content")'
+    examples: dict[str, str] = field(default_factory=dict)
+    min_confidence: float = 0.0  # the confidence threshold the counts were made with
 
 
 @dataclass
@@ -249,6 +260,9 @@ class Dossier(Record):
     review: Review | None = None  # the latest human verdict (the machine status stays beside it)
     audit: list[AuditEntry] = field(default_factory=list)  # every human change, newest first
     excluded: list[int] = field(default_factory=list)  # articles a reviewer excluded from this claim
+    entries_total: int = 0  # all entries; `entries` is the requested page of them
+    first_appearance_certain: bool = True  # False when undated articles may be older than the first dated one
+    first_appearance_note: str = ""  # why the first appearance is (or is not) certain
 
 
 @dataclass
@@ -452,3 +466,20 @@ class OutletRecord(Record):
     first: list[dict[str, Any]] = field(default_factory=list)  # [{"claim_id", "claim", "outcome"}] claims it reported first
     agreed: list[dict[str, Any]] = field(default_factory=list)
     disagreed: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ArticleClaim(Record):
+    """One claim an article is about, as the article's page shows it: the stance after review (`label`),
+    the model's result, the reviewer's correction and whether a reviewer excluded the article."""
+
+    claim: Claim
+    label: StanceLabel
+    stance: StanceResult | None = None  # the model's result (None: the model never related them)
+    correction: StanceCorrection | None = None
+    excluded: bool = False
+
+    @property
+    def confidence(self) -> float | None:
+        """The model's probability for its own label (None when the model never related them)."""
+        return self.stance.probabilities.get(self.stance.label, 0.0) if self.stance else None

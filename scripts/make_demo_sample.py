@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -23,11 +22,12 @@ CLAIMS = [
 ]
 PER_LABEL = {"agree": 2, "disagree": 2, "discuss": 1}
 CSMONITOR = "csmonitor-2014-iran-us-military-cooperation.txt"
+CSMONITOR_OUTLET = "The Christian Science Monitor"  # from the shared data README (its day in September 2014 is not given)
 CSMONITOR_CLAIM = "Iran's supreme leader approved military cooperation with the US"
 
 
 def main() -> int:
-    """Write sample.jsonl, claims.json and the CSMonitor article into claimwatch/demo/."""
+    """Write sample.jsonl, claims.json and the CSMonitor article (as JSONL with title and outlet) into claimwatch/demo/."""
     fnc = SHARED / "fnc1"
     with open(fnc / "train_bodies.csv", encoding="utf-8", newline="") as f:
         bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
@@ -53,8 +53,13 @@ def main() -> int:
         for a in articles:
             f.write(json.dumps(a, ensure_ascii=False) + "\n")
     (OUT / "claims.json").write_text(json.dumps(claims, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    shutil.copyfile(SHARED / "articles" / CSMONITOR, OUT / CSMONITOR)
-    print(f"wrote {len(articles)} FNC-1 articles, {len(claims)} claims and {CSMONITOR} to {OUT}")
+    # The scraped article as one JSON line: its headline (first line) as the title, and its outlet, so the
+    # dossier names where the claim appeared; the text keeps its residue (ingest cleaning removes it).
+    title, _, body = (SHARED / "articles" / CSMONITOR).read_text("utf-8").partition("\n")
+    csm = {"title": title.strip(), "outlet": CSMONITOR_OUTLET, "text": body.strip()}
+    target = OUT / CSMONITOR.replace(".txt", ".jsonl")
+    target.write_text(json.dumps(csm, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {len(articles)} FNC-1 articles, {len(claims)} claims and {target.name} to {OUT}")
     return 0
 
 

@@ -3,8 +3,11 @@
 Sample: 20 FNC-1 training bodies about 4 FNC-1 headlines (used as claims; FNC-1 data, from the
 Fake News Challenge stage 1 repository, derived from the Emergent data set of Ferreira & Vlachos 2016)
 plus the Christian Science Monitor article of September 2014 on Iran and the US (as scraped, residue
-included). Rebuild it with `python scripts/make_demo_sample.py`. The shipped stance model was
-trained without these 20 bodies.
+included, with its headline and outlet as JSON Lines). FNC-1 bodies carry no outlet, URL or date, and
+none can be joined to one Emergent article (each body is paired with the headlines of many articles
+about its claim), so they have none here rather than a guessed one; the CSMonitor article's day is
+not known, so it has an outlet but no date. Rebuild it with `python scripts/make_demo_sample.py`. The
+shipped stance model was trained without these 20 bodies.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def sample_dir() -> Path:
 def run_demo(settings: Settings) -> dict[str, Any]:
     """Ingest the sample, track its claims, score stances; returns {"articles": [...], "claims": [...], "ingest": {...}}."""
     folder = sample_dir()
-    sources = [str(folder / "sample.jsonl"), str(folder / "csmonitor-2014-iran-us-military-cooperation.txt")]
+    sources = [str(folder / "sample.jsonl"), str(folder / "csmonitor-2014-iran-us-military-cooperation.jsonl")]
     claims_spec = json.loads((folder / "claims.json").read_text("utf-8"))
     body_of_text: dict[int, str] = {}
     for line in (folder / "sample.jsonl").read_text("utf-8").splitlines():
@@ -47,6 +50,7 @@ def run_demo(settings: Settings) -> dict[str, Any]:
                 gold_by_hash.setdefault(_hash_of_body(body_of_text, int(body_id)), {})[claim.id or 0] = label
         claim_views = []
         for claim in claims:
+            entries = {e.article_id: e for e in dossiers[claim.id].entries}
             rows = []
             for s in store.stances(claim_id=claim.id):
                 article = next(a for a in articles if a.id == s.article_id)
@@ -63,6 +67,11 @@ def run_demo(settings: Settings) -> dict[str, Any]:
                         "probabilities": s.probabilities,
                         "evidence": [e.to_dict() for e in s.evidence[:2]],
                         "gold_stance": gold,
+                        # how the status rules counted it: uncertain (low confidence), opposite (the evidence
+                        # states the claim's opposite), or its stance
+                        "counted_as": entries[s.article_id].counted_as if s.article_id in entries else "none",
+                        "uncertain": s.article_id in entries and entries[s.article_id].uncertain,
+                        "opposite": s.article_id in entries and entries[s.article_id].opposite,
                     }
                 )
             counts: dict[str, int] = {}
@@ -78,6 +87,7 @@ def run_demo(settings: Settings) -> dict[str, Any]:
                     "status": d.status,
                     "reasons": d.reasons,
                     "first_appearance": d.first_appearance.article_id if d.first_appearance else None,
+                    "first_appearance_note": d.first_appearance_note,
                     "denied_by": [m.to_dict() for m in d.denied_by],
                     "confirmed_by": [m.to_dict() for m in d.confirmed_by],
                     "reported_by": [m.to_dict() for m in d.reported_by],
