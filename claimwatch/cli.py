@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlparse
@@ -17,10 +18,11 @@ from rich.table import Table
 
 from claimwatch.errors import ClaimwatchError
 from claimwatch.settings import Settings
+from claimwatch.track.export import VERDICT_NAME
 
 if TYPE_CHECKING:
     from claimwatch.engine.pipeline import Pipeline
-    from claimwatch.records import Claim, CycleReport, RunReport, Source
+    from claimwatch.records import AuditEntry, Claim, CycleReport, RunReport, Source
 
 app = typer.Typer(help="Track claims through the news: who said it, who repeats, confirms or denies it.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
@@ -178,8 +180,10 @@ def articles_list(
 
 @articles_app.command("show")
 def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Show one article with its metadata, versions, attributions and stances."""
+    """Show one article with its metadata, versions, attributions and, per claim, the stance (with any
+    reviewer correction), its confidence and the evidence."""
     from claimwatch.store import Store
+    from claimwatch.track.article import article_claims
 
     with Store(_settings(db)) as store:
         article = store.get_article(article_id)
@@ -187,6 +191,20 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
         attributions = store.attributions(article_id)
         stances = store.stances(article_id=article_id)
         failures = store.failures(article_id)
+        about = article_claims(store, article_id)
+    per_claim: list[dict[str, Any]] = [
+        {
+            "claim_id": x.claim.id,
+            "claim": x.claim.text,
+            "stance": x.label,
+            "machine_stance": x.stance.label if x.stance else None,
+            "confidence": x.confidence,
+            "corrected_by": x.correction.by if x.correction else None,
+            "excluded": x.excluded,
+            "evidence": [e.to_dict() for e in x.stance.evidence] if x.stance else [],
+        }
+        for x in about
+    ]
     if as_json:
         _print_json(
             article.to_dict()
@@ -194,6 +212,7 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
                 "versions": versions,
                 "attributions": [a.to_dict() for a in attributions],
                 "stances": [s.to_dict() for s in stances],
+                "claims": per_claim,
                 "failures": failures,
             }
         )
@@ -222,11 +241,19 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
                 f"- {escape(a.source or '(unnamed)')} \\[{escape(a.cue)}] {a.kind}{' ' + flags if flags else ''}: {_short(a.content, 100)}",
                 highlight=False,
             )
-    if stances:
-        out.print("\n[bold]Stances[/bold]")
-        for s in stances:
-            if s.label != "unrelated":
-                out.print(f"- claim #{s.claim_id}: {s.label} ({s.probabilities.get(s.label, 0.0):.2f})", highlight=False)
+    if per_claim:
+        out.print("\n[bold]Claims[/bold]")
+        for c in per_claim:
+            label = c["stance"]
+            model = f"{c['machine_stance']} {c['confidence']:.2f}" if c["machine_stance"] else "not related"
+            if c["corrected_by"]:
+                label += f" (reviewer {escape(c['corrected_by'])}; model: {model})"
+            else:
+                label += f" {c['confidence']:.2f}"
+            excluded = " [dim](excluded by a reviewer)[/dim]" if c["excluded"] else ""
+            out.print(f"- claim #{c['claim_id']} {_short(c['claim'], 70)}: [bold]{label}[/bold]{excluded}", highlight=False)
+            for e in c["evidence"]:
+                out.print(f"    {e['score']:.2f}  “{_short(e['text'], 120)}”", highlight=False)
 
 
 # -- analyze ----------------------------------------------------------------------------------
@@ -325,40 +352,265 @@ def claims_discover(
         out.print(f"tracking {len(added)} new claims: " + ", ".join(f"#{c.id}" for c in added), highlight=False)
 
 
+SortOpt = Annotated[str, typer.Option("--sort", help="last-change, articles, newest or oldest.")]
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
 @claims_app.command("list")
-def claims_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """List tracked claims with their status and stance counts."""
+def claims_list(
+    db: DbOpt = None,
+    status: Annotated[str | None, typer.Option(help="Only this machine status: unverified, disputed, confirmed or denied.")] = None,
+    verdict: Annotated[
+        str | None, typer.Option(help="Only this verdict (false, mostly-false, mixed, mostly-true, true, unproven), or none.")
+    ] = None,
+    sort: SortOpt = "last-change",
+    search: Annotated[str | None, typer.Option("--search", "-q", help="Full-text search in the claim text (every word).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many claims.")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many.")] = 0,
+    deleted: Annotated[bool, typer.Option("--deleted", help="List the deleted claims instead (claims restore brings one back).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List tracked claims: machine status, verdict, independent articles and last change (a status
+    change or a reviewer's change), filtered, searched, sorted and paged."""
     from claimwatch.store import Store
-    from claimwatch.track.dossier import build_dossiers
 
     with Store(_settings(db)) as store:
-        dossiers = build_dossiers(store)
+        if deleted:
+            gone = store.deleted_claims()
+            if as_json:
+                _print_json({"total": len(gone), "claims": [c.to_dict() for c in gone]})
+            else:
+                for c in gone:
+                    out.print(f"#{c.id} {escape(c.text)}", highlight=False)
+                if not gone:
+                    out.print("no deleted claim")
+            return
+        rows, total = store.claim_summaries(q=search, status=status, verdict=verdict, sort=sort, limit=limit, offset=offset)
     if as_json:
         _print_json(
-            [d.claim.to_dict() | {"status": d.status, "stance_counts": d.stance_counts, "articles": len(d.entries)} for d in dossiers]
+            {
+                "total": total,
+                "offset": offset,
+                "limit": limit,
+                "claims": [r.claim.to_dict() | {k: v for k, v in r.to_dict().items() if k != "claim"} for r in rows],
+            }
         )
         return
-    for d in dossiers:
-        style = STATUS_STYLE[d.status]
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(d.stance_counts.items())) or "no related article"
-        out.print(f"#{d.claim.id} [{style}]{d.status:<10}[/{style}] {escape(d.claim.text)}  [dim]({counts})[/dim]", highlight=False)
+    if not total:
+        out.print("no claim matches")
+        return
+    table = Table("id", "status", "verdict", "articles", "last change", "claim")
+    for r in rows:
+        style = STATUS_STYLE[r.status]
+        table.add_row(
+            str(r.claim.id),
+            f"[{style}]{r.status}[/{style}]",
+            VERDICT_NAME[r.verdict] if r.verdict else "[dim]not reviewed[/dim]",
+            str(r.articles),
+            r.last_change.strftime("%Y-%m-%d %H:%M") if r.last_change else "",
+            _short(r.claim.text, 80),
+        )
+    out.print(table)
+    shown = f"{offset + 1}–{offset + len(rows)}" if rows else "none"
+    more = f" (--offset {offset + len(rows)} for more)" if offset + len(rows) < total else ""
+    out.print(f"{shown} of {total} claims{more}", highlight=False)
+
+
+def _show_dossier(claim_id: int, db: str | None, offset: int, limit: int | None, as_json: bool) -> None:
+    """The dossier of a claim (its entries paged), as JSON or for people."""
+    from claimwatch.store import Store
+    from claimwatch.track.dossier import build_dossier
+
+    with Store(_settings(db)) as store:
+        d = build_dossier(store, claim_id, offset=offset, limit=limit)
+    if as_json:
+        _print_json(d.to_dict())
+        return
+    style = STATUS_STYLE[d.status]
+    out.print(f"[bold]Claim #{d.claim.id}[/bold] {escape(d.claim.text)}", highlight=False)
+    if d.review:
+        r = d.review
+        note = f": “{_short(r.note, 100)}”" if r.note else ""
+        verdict = f"[bold]{VERDICT_NAME[r.verdict].upper()}[/bold] by {escape(r.by)} on {_when(r.at)}{note}"
+    else:
+        verdict = "[dim]not reviewed[/dim]"
+    out.print(f"status: [bold {style}]{d.status.upper()}[/bold {style}] (machine)   verdict: {verdict}", highlight=False)
+    for reason in d.reasons:
+        out.print(f"  - {escape(reason)}", highlight=False)
+    if d.first_appearance:
+        f = d.first_appearance
+        when = f.published.date().isoformat() if f.published else "undated"
+        out.print(f"first appearance: #{f.article_id} {escape(f.outlet or '')} {when} {_short(f.title, 60)}", highlight=False)
+    # direction-checked: a source that "confirmed" the claim's opposite is against it, so show the cue
+    for label, mentions in (("against it", d.denied_by), ("for it", d.confirmed_by)):
+        for m in mentions:
+            channel = f" to {m.channel}" if m.channel else ""
+            said = f"{m.source} ({m.cue}{channel})"
+            out.print(f"{label}: {escape(said)} in #{m.article_id}: “{_short(m.content, 80)}”", highlight=False)
+    table = Table("id", "date", "outlet", "stance", "confidence", "hedged", "evidence", "copies")
+    for e in d.entries:
+        stance: str = e.stance
+        if e.corrected_by:
+            stance = f"{e.stance} [dim](was {e.machine_stance}; {escape(e.corrected_by)})[/dim]"
+        confidence = f"{e.confidence:.2f}" + (" [yellow]uncertain[/yellow]" if e.uncertain else "")
+        if e.opposite:
+            stance += " [yellow](states the opposite)[/yellow]"
+        table.add_row(
+            str(e.article_id),
+            e.published.date().isoformat() if e.published else "",
+            escape(e.outlet or ""),
+            stance,
+            confidence,
+            "yes" if e.hedged else "",
+            _short(e.evidence[0].text if e.evidence else "", 70),
+            ", ".join(map(str, e.copies)),
+        )
+    out.print(table)
+    total = max(d.entries_total, offset + len(d.entries))
+    if len(d.entries) < total:
+        shown = f"{offset + 1}–{offset + len(d.entries)}" if d.entries else "none"
+        more = f" (--offset {offset + len(d.entries)} for more)" if offset + len(d.entries) < total else ""
+        out.print(f"articles {shown} of {total}{more}", highlight=False)
+    if d.inputs.uncertain:
+        out.print(
+            f"{d.inputs.uncertain} uncertain labels (confidence under {d.inputs.min_confidence:.2f}) are counted on no side",
+            highlight=False,
+        )
+    corrected = [e for e in d.entries if e.corrected_by]
+    if corrected:
+        out.print("[bold]Reviewer corrections[/bold]")
+        for e in corrected:
+            out.print(f"  #{e.article_id}: {e.machine_stance} → {e.stance} by {escape(e.corrected_by or '')}", highlight=False)
+    if d.excluded:
+        out.print(f"excluded by a reviewer: {', '.join(f'#{a}' for a in d.excluded)}", highlight=False)
+    if d.audit:
+        out.print("[bold]Audit trail[/bold] (newest first)")
+        for a in d.audit:
+            out.print(f"  {_when(a.at)}  {escape(a.by)}  {_audit_line(a)}", highlight=False)
+
+
+def _audit_line(a: AuditEntry) -> str:
+    """What one human change did, in words (escaped for Rich)."""
+    article = f"article #{a.article_id}: " if a.article_id is not None else ""
+    if a.action == "review":
+        what = f"verdict {a.before or 'none'} → {a.after}"
+    elif a.action == "stance":
+        what = f"{article}stance {a.before or 'none'} → {a.after or 'none'}"
+    elif a.action == "edit":
+        what = f"edited “{_short(a.before, 60)}” → “{_short(a.after, 60)}”"
+        return what + (f"  (note: {_short(a.note, 80)})" if a.note else "")
+    elif a.action in ("exclude", "include"):
+        what = f"{a.action}d article #{a.article_id}"
+    elif a.action == "delete":
+        what = "deleted the claim"
+    elif a.action == "restore":
+        what = "restored the claim"
+    else:
+        what = a.action
+    return escape(what) + (f"  (note: {_short(a.note, 80)})" if a.note else "")
+
+
+OffsetOpt = Annotated[int, typer.Option(min=0, help="Skip this many articles of the dossier.")]
+LimitOpt = Annotated[int | None, typer.Option(min=1, help="Show at most this many articles (default: all).")]
 
 
 @claims_app.command("show")
-def claims_show(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Show a claim and the stance of every scored article towards it."""
-    from claimwatch.store import Store
+def claims_show(claim_id: int, db: DbOpt = None, offset: OffsetOpt = 0, limit: LimitOpt = None, as_json: JsonOpt = False) -> None:
+    """A claim's dossier: machine status and reasons beside the human verdict, articles with stance
+    (reviewer corrections and uncertain labels marked), excluded articles and the audit trail."""
+    _show_dossier(claim_id, db, offset, limit, as_json)
 
-    with Store(_settings(db)) as store:
-        claim = store.get_claim(claim_id)
-        stances = store.stances(claim_id=claim_id)
+
+ByOpt = Annotated[str, typer.Option("--by", help="Who makes the change (recorded in the audit trail; required).")]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="Why (recorded in the audit trail).")]
+
+
+def _parse_stances(items: list[str]) -> dict[int, str]:
+    """ARTICLE_ID=LABEL pairs; a malformed one is an InputError naming it."""
+    from claimwatch.errors import InputError
+
+    stances: dict[int, str] = {}
+    for item in items:
+        article, sep, label = item.partition("=")
+        if not sep or not article.strip().isdigit() or not label.strip():
+            raise InputError(
+                "--stance", f"{item!r}: write ARTICLE_ID=LABEL, e.g. 12=disagree (agree, disagree, discuss, unrelated, or machine)"
+            )
+        stances[int(article)] = label.strip().lower()
+    return stances
+
+
+@claims_app.command("review")
+def claims_review(
+    claim_id: int,
+    by: ByOpt,
+    verdict: Annotated[str | None, typer.Option("--verdict", help="false, mostly-false, mixed, mostly-true, true or unproven.")] = None,
+    note: NoteOpt = None,
+    stance_items: Annotated[
+        list[str] | None,
+        typer.Option("--stance", help="ARTICLE_ID=LABEL: correct an article's stance (LABEL machine drops the correction); repeatable."),
+    ] = None,
+    exclude: Annotated[list[int] | None, typer.Option("--exclude", help="Leave this article out of the claim; repeatable.")] = None,
+    include: Annotated[list[int] | None, typer.Option("--include", help="Take an excluded article back; repeatable.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Review a claim: a verdict, a note, stance corrections and exclusions, each kept in the audit trail.
+    The machine status is re-evaluated with the corrections and stays visible beside the verdict."""
+    stances = _parse_stances(stance_items or [])
+    with _pipeline(_settings(db)) as pipeline:
+        entries, events = pipeline.review(claim_id, by, verdict, note, stances, exclude or [], include or [])
     if as_json:
-        _print_json(claim.to_dict() | {"stances": [s.to_dict() for s in stances]})
+        _print_json({"claim_id": claim_id, "recorded": [e.to_dict() for e in entries], "events": [e.to_dict() for e in events]})
         return
-    out.print(f"[bold]#{claim.id} {escape(claim.text)}[/bold]", highlight=False)
-    for s in stances:
-        if s.label != "unrelated":
-            out.print(f"- article #{s.article_id}: {s.label} ({s.probabilities.get(s.label, 0.0):.2f})", highlight=False)
+    if not entries:
+        out.print(f"claim #{claim_id}: nothing changed")
+    for a in entries:
+        out.print(f"claim #{claim_id}: {_audit_line(a)}", highlight=False)
+    for e in events:
+        if e.kind == "status":
+            out.print(f"machine status: {e.from_} → {e.to}", highlight=False)
+
+
+@claims_app.command("edit")
+def claims_edit(claim_id: int, text: str, by: ByOpt, note: NoteOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Change a claim's wording (audited) and score the stored articles against the new wording; its
+    verdict and reviewer corrections are kept."""
+    with _pipeline(_settings(db)) as pipeline, _Bar() as bar:
+        claim, changed, report = pipeline.edit_claim(claim_id, text, by, note, progress=bar)
+    if as_json:
+        _print_json(claim.to_dict() | {"changed": changed, "match": report.to_dict()})
+        return
+    if not changed:
+        out.print(f"claim #{claim.id} already reads: {escape(claim.text)}", highlight=False)
+        return
+    out.print(f"claim #{claim.id} now reads: {escape(claim.text)}", highlight=False)
+    out.print(f"matched {report.pairs} articles: {report.related} about it", highlight=False)
+
+
+@claims_app.command("delete")
+def claims_delete(claim_id: int, by: ByOpt, note: NoteOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Hide a claim (kept with its reviews and audit trail; `claims restore` brings it back)."""
+    with _pipeline(_settings(db)) as pipeline:
+        claim = pipeline.delete_claim(claim_id, by, note)
+    if as_json:
+        _print_json(claim.to_dict() | {"deleted": True})
+    else:
+        out.print(f"deleted claim #{claim.id}: {escape(claim.text)} (claims restore {claim.id} brings it back)", highlight=False)
+
+
+@claims_app.command("restore")
+def claims_restore(claim_id: int, by: ByOpt, note: NoteOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Bring a deleted claim back (and score the articles stored meanwhile)."""
+    with _pipeline(_settings(db)) as pipeline, _Bar() as bar:
+        claim = pipeline.restore_claim(claim_id, by, note, progress=bar)
+    if as_json:
+        _print_json(claim.to_dict() | {"deleted": False})
+    else:
+        out.print(f"restored claim #{claim.id}: {escape(claim.text)}", highlight=False)
 
 
 @claims_app.command("history")
@@ -642,41 +894,44 @@ STATUS_STYLE = {"confirmed": "green", "denied": "red", "disputed": "yellow", "un
 
 
 @app.command()
-def dossier(claim_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """The dossier of a claim: status and reasons, articles with stance, evidence and sources, timeline."""
+def dossier(claim_id: int, db: DbOpt = None, offset: OffsetOpt = 0, limit: LimitOpt = None, as_json: JsonOpt = False) -> None:
+    """The dossier of a claim (same as `claims show`): status and reasons beside the verdict, articles
+    with stance, evidence and sources, reviewer corrections, audit trail."""
+    _show_dossier(claim_id, db, offset, limit, as_json)
+
+
+@app.command()
+def outlets(
+    name: Annotated[str | None, typer.Argument(help="Only this outlet (exact name).")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per outlet: the claims it reported first, agreed with and disagreed with, and how each ended
+    (the reviewed verdict, else the machine status)."""
     from claimwatch.store import Store
-    from claimwatch.track.dossier import build_dossier
 
     with Store(_settings(db)) as store:
-        d = build_dossier(store, claim_id)
+        records = store.outlet_records(name)
     if as_json:
-        _print_json(d.to_dict())
+        _print_json([r.to_dict() for r in records])
         return
-    style = STATUS_STYLE[d.status]
-    out.print(f"[bold]Claim #{d.claim.id}[/bold] {escape(d.claim.text)}", highlight=False)
-    out.print(f"status: [bold {style}]{d.status.upper()}[/bold {style}]", highlight=False)
-    for reason in d.reasons:
-        out.print(f"  - {escape(reason)}", highlight=False)
-    if d.first_appearance:
-        f = d.first_appearance
-        when = f.published.date().isoformat() if f.published else "undated"
-        out.print(f"first appearance: #{f.article_id} {escape(f.outlet or '')} {when} {_short(f.title, 60)}", highlight=False)
-    for label, mentions in (("denied by", d.denied_by), ("confirmed by", d.confirmed_by)):
-        for m in mentions:
-            channel = f" (to {m.channel})" if m.channel else ""
-            out.print(f"{label}: {escape(m.source + channel)} in #{m.article_id}: “{_short(m.content, 80)}”", highlight=False)
-    table = Table("id", "date", "outlet", "stance", "hedged", "evidence", "copies")
-    for e in d.entries:
-        table.add_row(
-            str(e.article_id),
-            e.published.date().isoformat() if e.published else "",
-            escape(e.outlet or ""),
-            f"{e.stance} {e.confidence:.2f}",
-            "yes" if e.hedged else "",
-            _short(e.evidence[0].text if e.evidence else "", 70),
-            ", ".join(map(str, e.copies)),
-        )
-    out.print(table)
+    if not records:
+        out.print("no outlet has articles about a tracked claim yet")
+
+    def outcome(item: dict[str, Any]) -> str:
+        if item["reviewed"]:
+            return f"verdict {VERDICT_NAME.get(item['outcome'], item['outcome'])}"
+        style = STATUS_STYLE.get(item["outcome"], "white")
+        return f"[{style}]{item['outcome']}[/{style}] (machine)"
+
+    for r in records:
+        out.print(f"\n[bold]{escape(r.outlet)}[/bold]  {r.articles} articles about tracked claims", highlight=False)
+        for label, items in (("reported first", r.first), ("agreed with", r.agreed), ("disagreed with", r.disagreed)):
+            if not items:
+                continue
+            out.print(f"  {label}:", highlight=False)
+            for item in items:
+                out.print(f"    #{item['claim_id']} {_short(item['claim'], 70)} → {outcome(item)}", highlight=False)
 
 
 @app.command()
@@ -684,19 +939,37 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="claimreview (JSON-LD), jsonl or csv.")] = "claimreview",
     db: DbOpt = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="Public URL of `claimwatch serve`, for ClaimReview urls.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Public URL of `claimwatch serve`, for ClaimReview urls (env CLAIMWATCH_BASE_URL).")
+    ] = None,
+    include_unreviewed: Annotated[
+        bool,
+        typer.Option(
+            "--include-unreviewed", help="ClaimReview: also claims without a verdict, with their machine status marked automated."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With -o: print a JSON summary of what was written.")] = False,
 ) -> None:
-    """Export every claim's dossier as ClaimReview JSON-LD, JSON Lines or CSV."""
+    """Export dossiers: ClaimReview JSON-LD of the reviewed claims (needs CLAIMWATCH_ORG_NAME and
+    CLAIMWATCH_BASE_URL), or every claim's dossier as JSON Lines or CSV, with its verdict."""
     from claimwatch.store import Store
-    from claimwatch.track.dossier import build_dossiers
-    from claimwatch.track.export import FORMATS
+    from claimwatch.track.dossier import build_dossier, build_dossiers
+    from claimwatch.track.export import FORMATS, check_settings
     from claimwatch.track.export import export as run_export
 
     if fmt not in FORMATS:
         raise ClaimwatchError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    with Store(_settings(db)) as store:
-        text = run_export(build_dossiers(store), fmt, base_url)
+    if as_json and fmt == "csv" and not output:
+        raise ClaimwatchError("--json needs --output when the format is csv (JSON and CSV cannot share stdout)")
+    settings = _settings(db, base_url=base_url)
+    if fmt == "claimreview":
+        check_settings(settings)  # before any work: a missing organisation or base URL is one line
+    with Store(settings) as store:
+        if fmt == "claimreview" and not include_unreviewed:
+            dossiers = [build_dossier(store, claim_id) for claim_id in sorted(store.latest_reviews())]
+        else:
+            dossiers = build_dossiers(store)
+        text = run_export(dossiers, fmt, settings, include_unreviewed=include_unreviewed)
     if output:
         try:
             output.write_text(text, "utf-8")
@@ -706,8 +979,6 @@ def export(
             _print_json({"format": fmt, "output": str(output), "bytes": len(text.encode("utf-8"))})
         else:
             err.print(f"wrote {escape(str(output))}", highlight=False)
-    elif as_json and fmt == "csv":
-        raise ClaimwatchError("--json needs --output when the format is csv (JSON and CSV cannot share stdout)")
     else:
         sys.stdout.write(text)
 
@@ -1168,9 +1439,9 @@ def demo(
         out.print(
             f"  status: [bold {style}]{claim['status'].upper()}[/bold {style}] — {escape('; '.join(claim['reasons']))}", highlight=False
         )
-        for m in claim["denied_by"]:
+        for m in claim["denied_by"]:  # direction-checked: includes sources confirming the claim's opposite
             channel = f" to {m['channel']}" if m["channel"] else ""
-            out.print(f"  denied by {escape(m['source'] + channel)}: “{_short(m['content'], 80)}”", highlight=False)
+            out.print(f"  against it: {escape(m['source'])} ({escape(m['cue'] + channel)}): “{_short(m['content'], 80)}”", highlight=False)
         counts = ", ".join(f"{k} {v}" for k, v in sorted(claim["stance_counts"].items()))
         out.print(f"  stances: {counts or 'no related articles'}", highlight=False)
         for row in claim["articles"]:

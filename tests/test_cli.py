@@ -35,7 +35,7 @@ def test_demo_human_output() -> None:
     proc = cw("demo")
     assert proc.returncode == 0, proc.stderr
     assert "Claim #1" in proc.stdout and "evidence:" in proc.stdout and "ingested 21" in proc.stdout
-    assert "status: DISPUTED" in proc.stdout and "denied by A source close to Mr. Khamenei to The New York Times" in proc.stdout
+    assert "status: DISPUTED" in proc.stdout and "against it: A source close to Mr. Khamenei (denied to The New York Times" in proc.stdout
 
 
 def test_ingest_then_list_and_show(tmp_path: Path, csmonitor: Path) -> None:
@@ -132,16 +132,19 @@ def test_tracking_commands(tmp_path: Path, demo_copy: Path) -> None:
     d = json.loads(cw("dossier", "5", "--db", db, "--json").stdout)
     assert d["status"] == "disputed" and d["entries"][0]["hedged"] is True
     human = cw("dossier", "5", "--db", db)
-    assert "DISPUTED" in human.stdout and "denied by: A source close to Mr. Khamenei" in human.stdout
+    assert "DISPUTED" in human.stdout and "against it: A source close to Mr. Khamenei (denied" in human.stdout
     out = tmp_path / "reviews.json"
-    assert cw("export", "--format", "claimreview", "--db", db, "-o", str(out)).returncode == 0
+    env = {"CLAIMWATCH_ORG_NAME": "Fact Desk", "CLAIMWATCH_BASE_URL": "https://cw.example.org"}
+    assert cw("export", "--format", "claimreview", "--db", db, "-o", str(out), env=env).returncode == 0
+    assert json.loads(out.read_text("utf-8")) == []  # nothing reviewed yet
+    assert cw("export", "--include-unreviewed", "--db", db, "-o", str(out), env=env).returncode == 0
     assert [r["@type"] for r in json.loads(out.read_text("utf-8"))] == ["ClaimReview"] * 5
     csv_out = cw("export", "--format", "csv", "--db", db)
-    assert csv_out.stdout.startswith("claim_id,claim,status")
+    assert csv_out.stdout.startswith("claim_id,claim,status,reasons,verdict")
     bad = cw("export", "--format", "xml", "--db", db)
     assert bad.returncode == 1 and "unknown export format" in bad.stderr and "Traceback" not in bad.stderr
-    listed = json.loads(cw("claims", "list", "--db", db, "--json").stdout)
-    assert [c["status"] for c in listed][4] == "disputed" and listed[4]["articles"] == 1
+    listed = json.loads(cw("claims", "list", "--db", db, "--sort", "oldest", "--json").stdout)
+    assert listed["total"] == 5 and listed["claims"][4]["status"] == "disputed" and listed["claims"][4]["articles"] == 1
     assert json.loads(cw("match", "--db", db, "--json").stdout)["pairs"] == 0  # the demo already matched everything
     added = json.loads(cw("claims", "add", "A meteorite hit Managua", "--db", db, "--json").stdout)
     assert added["match"]["pairs"] == 21 and added["match"]["related"] >= 3

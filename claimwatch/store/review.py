@@ -277,6 +277,17 @@ class ReviewStore:
         with self.session() as session:
             return set(session.scalars(select(ExclusionRow.article_id).where(ExclusionRow.claim_id == claim_id)))
 
+    def article_reviews(self, article_id: int) -> tuple[dict[int, StanceCorrection], set[int]]:
+        """Reviewer corrections of one article's stances, by claim id, and the claims it is excluded from."""
+        with self.session() as session:
+            rows = session.scalars(select(StanceCorrectionRow).where(StanceCorrectionRow.article_id == article_id))
+            corrections = {
+                r.claim_id: StanceCorrection(claim_id=r.claim_id, article_id=r.article_id, label=r.label, by=r.by, at=r.at)  # type: ignore[arg-type]
+                for r in rows
+            }
+            excluded = set(session.scalars(select(ExclusionRow.claim_id).where(ExclusionRow.article_id == article_id)))
+            return corrections, excluded
+
     def audit(self, claim_id: int, limit: int = 1000) -> list[AuditEntry]:
         """A claim's audit trail, newest first."""
         with self.session() as session:
