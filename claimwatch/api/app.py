@@ -2,11 +2,14 @@
 
 Every error, ours or FastAPI's, leaves in one shape: under /api (and /openapi.json) the JSON body
 {"error": {"status", "code", "message"}}, on the pages a small HTML page with the same message.
-POST endpoints need `Authorization: Bearer <CLAIMWATCH_API_TOKEN>` and are off when no token is set.
+Write endpoints (POST, PATCH, DELETE under /api) need `Authorization: Bearer <CLAIMWATCH_API_TOKEN>` and
+are off when no token is set; the pages' forms carry the token in a field instead (`api/forms.py`).
 
 The ASGI guard in front of the app (`api/guard.py`) checks the token, a free write slot and the body
 size before any byte of the body is read, answers HEAD on every GET route, and puts the security
-headers on every response. The pages run no script and load their one stylesheet from /static.
+headers on every response. The pages (`api/pages.py`) run no script and load their one stylesheet
+from /static. Like every front end, the routes call the pipeline service and the store and present
+what they return.
 """
 
 from __future__ import annotations
@@ -17,10 +20,9 @@ import re
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime
 from http import HTTPStatus
 from importlib import resources
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from urllib.parse import urlparse
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
@@ -30,29 +32,33 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Scope
 
-from claimwatch.api.atom import ATOM, atom_feed
 from claimwatch.api.guard import HeadAsGet, RequestGuard, SecurityHeaders, token_matches
-from claimwatch.api.render import attribution_spans, chart, evidence_spans, segments
+from claimwatch.api.pages import Web, add_pages, form_write, page_info
+from claimwatch.api.render import json_for_script
 from claimwatch.engine.pipeline import Pipeline
 from claimwatch.errors import ClaimwatchError, InputError, ModelError, NotFoundError, StoreError
-from claimwatch.records import Article, IngestFailure
+from claimwatch.records import CLAIM_STATUSES, STANCE_LABELS, VERDICTS, Article, ClaimStatus, IngestFailure, Verdict
 from claimwatch.settings import Settings
+from claimwatch.store.review import CLAIM_SORTS, MAX_NAME, MAX_NOTE
 from claimwatch.store.store import MAX_ID
 from claimwatch.track.dossier import build_dossier
+from claimwatch.track.export import web_url
 
 if TYPE_CHECKING:
     from claimwatch.engine.watch import Watcher
-from claimwatch.track.export import web_url
 
 MAX_ARTICLES_PER_POST = 500
+MAX_REVIEW_ITEMS = 500  # stance corrections, exclusions or inclusions in one review
 RETRY_AFTER_S = 5
 
-# The pages run no script and take styles from /static only; nothing may frame them.
+# The pages run no script and take styles from /static only; nothing may frame them. (A dossier's
+# ClaimReview JSON-LD is a `<script type="application/ld+json">` data block: browsers never execute
+# it, so it needs no script-src.)
 PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 SECURITY_HEADERS = {
     "Content-Security-Policy": PAGE_CSP,
@@ -60,6 +66,24 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+StanceChoice = Literal["agree", "disagree", "discuss", "unrelated", "machine"]
+VerdictFilter = Literal["false", "mostly-false", "mixed", "mostly-true", "true", "unproven", "none"]
+ClaimSort = Literal["last-change", "articles", "newest", "oldest"]
+assert set(get_args(StanceChoice)) == {*STANCE_LABELS, "machine"}
+assert set(get_args(VerdictFilter)) == {*VERDICTS, "none"} and set(get_args(ClaimSort)) == set(CLAIM_SORTS)
+assert set(get_args(ClaimStatus)) == set(CLAIM_STATUSES)
+# Whitespace as Python's str.split() sees it (what the store strips from names and notes), spelled out so
+# that JSON Schema (ECMA), pydantic (Rust) and Python regexes agree on it (their \s do not).
+WS = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+VISIBLE = rf"[^{WS}]"  # one character that is not whitespace
+THREE_VISIBLE = rf"([{WS}]*[^{WS}]){{3}}"
+ARTICLE_ID_KEY = r"^[1-9][0-9]{0,17}$"  # an article id as an object key (up to 18 digits: always under 2**63)
+Reviewer = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=VISIBLE, description="Who makes the change (a name or handle).")]
+Note = Annotated[str | None, Field(max_length=MAX_NOTE, description="Why (kept in the audit trail).")]
+# Article ids in a JSON body: up to 2**53-1, the largest integer every JSON parser reads exactly (a float
+# such as 9223372036854775807.0 is 2**63 and out of range).
+ArticleRef = Annotated[int, Field(ge=1, le=2**53 - 1)]
 
 
 class ArticleIn(BaseModel):
@@ -82,19 +106,86 @@ class IngestIn(BaseModel):
     urls: list[str] = Field(default_factory=list, max_length=MAX_ARTICLES_PER_POST)
 
 
+def _claim_text(text: str) -> str:
+    if len("".join(text.split())) < 3:
+        raise ValueError("a claim needs at least 3 characters besides whitespace")
+    return " ".join(text.split())
+
+
 class ClaimIn(BaseModel):
     """A claim to track: at least 3 characters besides whitespace; runs of whitespace become one space."""
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=3, max_length=1000, json_schema_extra={"pattern": r"(\s*\S){3}"})
+    text: str = Field(min_length=3, max_length=1000, json_schema_extra={"pattern": THREE_VISIBLE})
 
     @field_validator("text")
     @classmethod
     def _not_blank(cls, text: str) -> str:
-        if len("".join(text.split())) < 3:
-            raise ValueError("a claim needs at least 3 characters besides whitespace")
-        return " ".join(text.split())
+        return _claim_text(text)
+
+
+class ClaimEditIn(BaseModel):
+    """A new wording for a claim: the stored articles are matched again against it; reviews and corrections stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=3, max_length=1000, json_schema_extra={"pattern": THREE_VISIBLE})
+    by: Reviewer
+    note: Note = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        return _claim_text(text)
+
+
+class ChangeIn(BaseModel):
+    """Who deletes or restores a claim, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: Reviewer
+    note: Note = None
+
+
+class ReviewIn(BaseModel):
+    """A reviewer's verdict and/or note, stance corrections and exclusions, recorded at once (each in the audit trail).
+
+    `stances` maps article ids to the reviewer's stance; "machine" removes a correction. A correction is kept
+    over every later match. `exclude` leaves articles out of the claim's dossier and status; `include` undoes it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # the same rule as `_something`, for clients and the fuzz test
+            "anyOf": [
+                {"required": ["verdict"], "properties": {"verdict": {"type": "string"}}},
+                {"required": ["note"], "properties": {"note": {"type": "string", "pattern": VISIBLE}}},
+                {"required": ["stances"], "properties": {"stances": {"type": "object", "minProperties": 1}}},
+                {"required": ["exclude"], "properties": {"exclude": {"type": "array", "minItems": 1}}},
+                {"required": ["include"], "properties": {"include": {"type": "array", "minItems": 1}}},
+            ]
+        },
+    )
+
+    by: Reviewer
+    verdict: Verdict | None = Field(default=None, description="The verdict, on the scale " + ", ".join(VERDICTS) + ".")
+    note: Note = None
+    stances: dict[Annotated[str, Field(pattern=ARTICLE_ID_KEY)], StanceChoice] = Field(
+        default_factory=dict,
+        max_length=MAX_REVIEW_ITEMS,
+        description="Article id -> stance correction.",
+        json_schema_extra={"additionalProperties": False},  # keys other than article ids are refused
+    )
+    exclude: list[ArticleRef] = Field(default_factory=list, max_length=MAX_REVIEW_ITEMS, description="Article ids to leave out.")
+    include: list[ArticleRef] = Field(default_factory=list, max_length=MAX_REVIEW_ITEMS, description="Excluded article ids to take back.")
+
+    @model_validator(mode="after")
+    def _something(self) -> ReviewIn:
+        if self.verdict is None and not (self.note or "").strip() and not (self.stances or self.exclude or self.include):
+            raise ValueError("nothing to record: give a verdict, a note, a stance correction, an exclusion or an inclusion")
+        return self
 
 
 class ErrorDetail(BaseModel):
@@ -103,7 +194,7 @@ class ErrorDetail(BaseModel):
     status: int = Field(description="The HTTP status, repeated.")
     code: str = Field(
         description="Stable code: not_found, bad_input, bad_request, invalid_request, unauthorized, forbidden, "
-        "body_too_large, busy, store_unavailable, method_not_allowed, internal_error."
+        "conflict, body_too_large, busy, store_unavailable, method_not_allowed, internal_error."
     )
     message: str = Field(description="A sentence for people.")
 
@@ -121,7 +212,10 @@ _ERROR_DOCS: dict[int, dict[str, Any]] = {
         "headers": {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
     },
     403: {"description": "Writing is disabled: the server runs without CLAIMWATCH_API_TOKEN"},
-    404: {"description": "No such claim or article"},
+    404: {"description": "No such claim, article or outlet (or the claim was deleted)"},
+    409: {
+        "description": "The change conflicts with the claim's state (restoring a claim that is not deleted, a wording another claim has, excluding and including one article)"
+    },
     413: {"description": "The request body is over CLAIMWATCH_API_MAX_BODY_BYTES (refused before it is read)"},
     422: {"description": "A parameter or the body does not validate"},
     503: {
@@ -142,6 +236,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 BEARER = HTTPBearer(auto_error=False, description="The server's CLAIMWATCH_API_TOKEN")
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID, description="Claim id (1 .. 2**63-1)")]
 ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id (1 .. 2**63-1)")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")]
 
 
 def error_body(status: int, code: str, message: str) -> dict[str, Any]:
@@ -167,6 +262,7 @@ HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "body_too_large",
     503: "unavailable",
 }
@@ -256,13 +352,15 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
         lifespan=lifespan,
         title="claimwatch",
         version="0.1",
-        description="Track claims through the news: who said it first, who repeats, confirms or denies it, and where it stands.",
+        description="Track claims through the news: who said it first, who repeats, confirms or denies it, and where it stands. "
+        'Writes need `Authorization: Bearer <CLAIMWATCH_API_TOKEN>`; every error is `{"error": {"status", "code", "message"}}`.',
         docs_url=None,
         redoc_url=None,
     )
     templates = Jinja2Templates(directory=str(resources.files("claimwatch").joinpath("web/templates")))
     templates.env.autoescape = True  # article text is untrusted, whatever the template's extension
     templates.env.tests["web_url"] = lambda url: web_url(url) is not None  # only http(s) URLs become links
+    templates.env.filters["json_for_script"] = json_for_script
     stylesheet = resources.files("claimwatch").joinpath("web/templates/claimwatch.css").read_bytes()
 
     # -- errors --------------------------------------------------------------------------------
@@ -305,15 +403,28 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
         if not token_matches(value.encode("latin-1") if value is not None else None, settings.api_token):
             raise StarletteHTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
-    # -- JSON API ------------------------------------------------------------------------------
+    # -- JSON API: claims ----------------------------------------------------------------------
 
-    def claim_summary(claim_id: int) -> dict[str, Any]:
-        d = build_dossier(store, claim_id)
-        return d.claim.to_dict() | {"status": d.status, "reasons": d.reasons, "stance_counts": d.stance_counts, "articles": len(d.entries)}
-
-    @app.get("/api/claims", tags=["claims"], summary="Tracked claims with status and stance counts", responses=errors(503, 500))
-    def api_claims() -> list[dict[str, Any]]:
-        return [claim_summary(c.id) for c in store.list_claims() if c.id is not None]
+    @app.get(
+        "/api/claims",
+        tags=["claims"],
+        summary="Tracked claims: machine status, verdict, independent articles and last change; filtered, sorted, paged",
+        responses=errors(*READ_ERRORS),
+    )
+    def api_claims(
+        request: Request,
+        q: Annotated[str | None, Query(max_length=300, description="Full-text search over the claim text")] = None,
+        status: Annotated[ClaimStatus | None, Query(description="Machine status")] = None,
+        verdict: Annotated[VerdictFilter | None, Query(description="Reviewer's verdict; none = not reviewed")] = None,
+        sort: Annotated[
+            ClaimSort, Query(description="last-change (status event or human change), articles, newest, oldest")
+        ] = "last-change",
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
+        summaries, total = store.claim_summaries(q=q, status=status, verdict=verdict, sort=sort, limit=limit, offset=offset)
+        params = {"q": q, "status": status, "verdict": verdict, "sort": sort}
+        return page_info(request.url.path, params, total, offset, limit) | {"claims": [s.to_dict() for s in summaries]}
 
     @app.post(
         "/api/claims",
@@ -333,18 +444,153 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
             response.status_code = 200  # already tracked: nothing was created
         return claim.to_dict() | {"created": created, "match": report.to_dict()}
 
-    @app.get("/api/claims/{claim_id}", tags=["claims"], summary="A claim with its status", responses=errors(404, *READ_ERRORS))
-    def api_claim(claim_id: ClaimId) -> dict[str, Any]:
-        return claim_summary(claim_id)
+    def dossier_json(request: Request, claim_id: int, offset: int, limit: int) -> dict[str, Any]:
+        d = build_dossier(store, claim_id, offset=offset, limit=limit)
+        return d.to_dict() | {"page": page_info(request.url.path, {}, d.entries_total, offset, limit)}
 
-    @app.get("/api/claims/{claim_id}/dossier", tags=["claims"], summary="The dossier of a claim", responses=errors(404, *READ_ERRORS))
-    def api_dossier(claim_id: ClaimId) -> dict[str, Any]:
-        return build_dossier(store, claim_id).to_dict()
+    dossier_doc = (
+        "Status and reasons (always over every article), the reviewer's verdict, the audit trail (newest first), "
+        "excluded articles, and one page of entries (`page` gives the total and the next and previous pages)."
+    )
+
+    @app.get(
+        "/api/claims/{claim_id}",
+        tags=["claims"],
+        summary="A claim (its fields at the top, `articles` the number of entries) with its dossier",
+        description=dossier_doc,
+        responses=errors(404, *READ_ERRORS),
+    )
+    def api_claim(
+        request: Request, claim_id: ClaimId, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    ) -> dict[str, Any]:
+        d = dossier_json(request, claim_id, offset, limit)
+        return d["claim"] | {"articles": d["entries_total"]} | d  # the claim's fields at the top too, as before dossiers
+
+    @app.get(
+        "/api/claims/{claim_id}/dossier",
+        tags=["claims"],
+        summary="A claim's dossier (the same as /api/claims/{claim_id})",
+        description=dossier_doc,
+        responses=errors(404, *READ_ERRORS),
+    )
+    def api_dossier(
+        request: Request, claim_id: ClaimId, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    ) -> dict[str, Any]:
+        return dossier_json(request, claim_id, offset, limit)
+
+    @app.patch(
+        "/api/claims/{claim_id}",
+        tags=["review"],
+        summary="Change a claim's wording (audited) and match the stored articles against the new wording",
+        dependencies=[Depends(require_token)],
+        responses=errors(404, 409, *WRITE_ERRORS),
+    )
+    def api_edit_claim(claim_id: ClaimId, body: ClaimEditIn) -> dict[str, Any]:
+        try:
+            claim, changed, report = pipeline.edit_claim(claim_id, body.text, body.by, body.note)
+        except InputError as exc:
+            if "already has this text" in exc.problem:  # another claim has this wording
+                raise StarletteHTTPException(409, str(exc)) from None
+            raise
+        return claim.to_dict() | {"changed": changed, "match": report.to_dict()}
+
+    @app.delete(
+        "/api/claims/{claim_id}",
+        tags=["review"],
+        summary="Delete a claim (soft: hidden, its record, reviews and audit trail kept; POST …/restore brings it back)",
+        dependencies=[Depends(require_token)],
+        responses=errors(404, *WRITE_ERRORS),
+    )
+    def api_delete_claim(
+        claim_id: ClaimId,
+        by: Annotated[str, Query(min_length=1, max_length=MAX_NAME, pattern=VISIBLE, description="Who deletes it")],
+        note: Annotated[str | None, Query(max_length=2000, description="Why (kept in the audit trail)")] = None,
+    ) -> dict[str, Any]:
+        claim = pipeline.delete_claim(claim_id, by, note)
+        return claim.to_dict() | {"deleted": True}
+
+    @app.post(
+        "/api/claims/{claim_id}/restore",
+        tags=["review"],
+        summary="Bring a deleted claim back (audited) and match the articles stored meanwhile",
+        dependencies=[Depends(require_token)],
+        responses=errors(404, 409, *WRITE_ERRORS),
+    )
+    def api_restore_claim(claim_id: ClaimId, body: ChangeIn) -> dict[str, Any]:
+        try:
+            claim = pipeline.restore_claim(claim_id, body.by, body.note)
+        except InputError as exc:  # the claim is not deleted: nothing to restore
+            raise StarletteHTTPException(409, str(exc)) from None
+        return claim.to_dict() | {"deleted": False}
+
+    @app.post(
+        "/api/claims/{claim_id}/reviews",
+        tags=["review"],
+        summary="Review a claim: a verdict, a note, stance corrections and exclusions (each audited)",
+        description=(ReviewIn.__doc__ or "")
+        + "\n\nThe claim's machine status is evaluated again at once with the corrections; the answer gives the new "
+        "audit entries, the status events, the machine status and the verdict.",
+        status_code=201,
+        dependencies=[Depends(require_token)],
+        responses=errors(404, 409, *WRITE_ERRORS) | {201: {"description": "Recorded"}},
+    )
+    def api_review(claim_id: ClaimId, body: ReviewIn) -> dict[str, Any]:
+        stances: dict[int, str] = {int(k): v for k, v in body.stances.items()}
+        if both := sorted(set(body.exclude) & set(body.include)):
+            raise StarletteHTTPException(409, f"article {both[0]} cannot be excluded and included at once")
+        entries, events = pipeline.review(claim_id, body.by, body.verdict, body.note, stances, body.exclude, body.include)
+        d = build_dossier(store, claim_id, limit=1)
+        return {
+            "audit": [e.to_dict() for e in entries],
+            "events": [e.to_dict() for e in events],
+            "status": d.status,
+            "reasons": d.reasons,
+            "verdict": d.review.to_dict() if d.review else None,
+        }
+
+    @app.get(
+        "/api/claims/{claim_id}/reviews",
+        tags=["review"],
+        summary="A claim's reviews (verdicts), newest first: the first is its verdict",
+        responses=errors(404, *READ_ERRORS),
+    )
+    def api_reviews(claim_id: ClaimId) -> list[dict[str, Any]]:
+        store.get_claim(claim_id)
+        return [r.to_dict() for r in store.reviews(claim_id)]
+
+    @app.get(
+        "/api/claims/{claim_id}/audit",
+        tags=["review"],
+        summary="A claim's audit trail, newest first: who changed what, when (also for a deleted claim)",
+        responses=errors(404, *READ_ERRORS),
+    )
+    def api_audit(claim_id: ClaimId) -> list[dict[str, Any]]:
+        try:
+            store.get_claim(claim_id)
+        except NotFoundError:
+            if claim_id not in {c.id for c in store.deleted_claims()}:
+                raise
+        return [e.to_dict() for e in store.audit(claim_id)]
+
+    # -- JSON API: outlets, articles, search -----------------------------------------------------
+
+    @app.get(
+        "/api/outlets",
+        tags=["outlets"],
+        summary="Per outlet: the claims it reported first, agreed and disagreed with, and how each ended",
+        description="`outcome` is the reviewer's verdict when there is one, else the machine status. "
+        "With `name`, only that outlet (404 when it has no article about a tracked claim).",
+        responses=errors(404, *READ_ERRORS),
+    )
+    def api_outlets(
+        name: Annotated[str | None, Query(min_length=1, max_length=300, description="One outlet")] = None,
+    ) -> list[dict[str, Any]]:
+        return [o.to_dict() for o in store.outlet_records(name)]
 
     @app.get("/api/articles", tags=["articles"], summary="Stored articles, newest first (without text)", responses=errors(*READ_ERRORS))
     def api_articles(
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+        offset: Offset = 0,
         outlet: Annotated[str | None, Query(max_length=300)] = None,
     ) -> list[dict[str, Any]]:
         return [_article_summary(a) for a in store.list_articles(limit=limit, offset=offset, outlet=outlet)]
@@ -391,11 +637,22 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
         run = pipeline.run(items)
         return run.ingest.to_dict() | {"analysis": run.analysis.to_dict(), "match": run.match.to_dict()}
 
-    @app.get("/api/search", tags=["search"], summary="Claims and articles matching a query", responses=errors(*READ_ERRORS))
+    @app.get(
+        "/api/search",
+        tags=["search"],
+        summary="Claims by meaning and articles by full text (every word, stemmed; best match first)",
+        responses=errors(*READ_ERRORS),
+    )
     def api_search(
-        q: Annotated[str, Query(min_length=2, max_length=300)], limit: Annotated[int, Query(ge=1, le=100)] = 20
+        q: Annotated[str, Query(min_length=2, max_length=300)],
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Articles to skip")] = 0,
     ) -> dict[str, Any]:
-        return {"query": q, "claims": search_claims(q, limit), "articles": [_article_summary(a) for a in store.search_articles(q, limit)]}
+        return {
+            "query": q,
+            "claims": search_claims(q, limit),
+            "articles": [_article_summary(a) for a in store.search_articles(q, limit, min(offset, 2**62))],
+        }
 
     def search_claims(q: str, limit: int) -> list[dict[str, Any]]:
         """Claims ranked by meaning (MiniLM cosine), keeping those that share words or are close."""
@@ -414,65 +671,9 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
             if float(s) >= 0.35 or words & {w.lower().strip(".,'\"") for w in c.text.split()}
         ][:limit]
 
-    # -- pages ---------------------------------------------------------------------------------
+    # -- pages, feeds, static files --------------------------------------------------------------
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page_claims(request: Request) -> HTMLResponse:
-        claims = [claim_summary(c.id) for c in store.list_claims() if c.id is not None]
-        return templates.TemplateResponse(request, "claims.html", {"claims": claims, "articles": store.count_articles()})
-
-    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def page_search(request: Request, q: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
-        query = " ".join(q.split())
-        found: dict[str, Any] = {"claims": [], "articles": []}
-        if len(query) >= 2:
-            found = {"claims": search_claims(query, 20), "articles": [_article_summary(a) for a in store.search_articles(query, 50)]}
-        return templates.TemplateResponse(request, "search.html", {"q": query} | found)
-
-    @app.get("/claims/{claim_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_dossier(request: Request, claim_id: ClaimId) -> HTMLResponse:
-        d = build_dossier(store, claim_id)
-        texts = store.get_articles(e.article_id for e in d.entries)
-        views = []
-        for e in d.entries:
-            text = texts[e.article_id].text
-            spans = evidence_spans(e.evidence) + attribution_spans(e.attributions)
-            views.append({"entry": e, "segments": segments(text, spans)})
-        return templates.TemplateResponse(request, "dossier.html", {"d": d, "views": views, "chart": chart(d.timeline)})
-
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_article(request: Request, article_id: ArticleId) -> HTMLResponse:
-        article = store.get_article(article_id)
-        attributions = store.attributions(article_id)
-        stances = store.stances(article_id=article_id, related_only=True)
-        claims = {c.id: c for c in store.list_claims()}
-        return templates.TemplateResponse(
-            request,
-            "article.html",
-            {
-                "a": article,
-                "segments": segments(article.text, attribution_spans(attributions)),
-                "attributions": attributions,
-                "stances": [(s, claims.get(s.claim_id)) for s in stances],
-            },
-        )
-
-    @app.get("/feeds/changes.atom", include_in_schema=False)
-    def feed_changes(request: Request) -> Response:
-        events = store.events(limit=100)
-        claims = {c.id: c for c in store.list_claims()}
-        return Response(
-            atom_feed(str(request.base_url), "claimwatch: claim status changes", "/feeds/changes.atom", events, claims), media_type=ATOM
-        )
-
-    @app.get("/claims/{claim_id}/changes.atom", include_in_schema=False)
-    def feed_claim_changes(request: Request, claim_id: ClaimId) -> Response:
-        claim = store.get_claim(claim_id)
-        events = store.events(claim_id, limit=100)
-        title = f"claimwatch: changes of claim #{claim.id}: {claim.text}"
-        return Response(
-            atom_feed(str(request.base_url), title, f"/claims/{claim_id}/changes.atom", events, {claim.id: claim}), media_type=ATOM
-        )
+    add_pages(app, Web(pipeline=pipeline, settings=settings, templates=templates, search_claims=search_claims))
 
     @app.get("/static/claimwatch.css", include_in_schema=False)
     async def stylesheet_file() -> Response:
@@ -510,10 +711,16 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
 
     # -- the guard, outside everything ---------------------------------------------------------
 
-    write_routes = [r for r in app.routes if isinstance(r, APIRoute) and any(d.dependency is require_token for d in r.dependencies)]
+    def routes_with(dependency: Callable[..., Any]) -> list[APIRoute]:
+        return [r for r in app.routes if isinstance(r, APIRoute) and any(d.dependency is dependency for d in r.dependencies)]
+
+    write_routes, form_routes = routes_with(require_token), routes_with(form_write)
 
     def is_write(scope: Scope) -> bool:
         return any(r.matches(scope)[0] is Match.FULL for r in write_routes)
+
+    def is_form_write(scope: Scope) -> bool:
+        return any(r.matches(scope)[0] is Match.FULL for r in form_routes)
 
     def outer(stack: ASGIApp) -> ASGIApp:
         guarded = RequestGuard(
@@ -522,6 +729,7 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
             max_body_bytes=settings.api_max_body_bytes,
             max_writes=max_concurrent_writes or settings.api_max_concurrent_writes,
             is_write=is_write,
+            is_form_write=is_form_write,
             refuse=refuse,
             retry_after=RETRY_AFTER_S,
         )
@@ -534,7 +742,3 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
 def _article_summary(a: Article) -> dict[str, Any]:
     """An article without its text, plus its length."""
     return {k: v for k, v in a.to_dict().items() if k != "text"} | {"chars": len(a.text)}
-
-
-def _date(value: datetime | None) -> str:
-    return value.date().isoformat() if value else ""

@@ -6,7 +6,10 @@ the application reads a byte of the body.
     RequestGuard      write routes: the bearer token first (401, or 403 when writing is off), then a free
                       write slot (503 with Retry-After at once, so slow writers cannot take every worker
                       thread from readers); every route: a declared Content-Length over the limit is 413
-                      at once, and a streamed (chunked) body is counted and cut with 413 once over
+                      at once, and a streamed (chunked) body is counted and cut with 413 once over.
+                      Form writes (the pages' forms, which cannot send a header) are 403 when writing is
+                      off, take a write slot and have a much smaller body limit; the token they carry in
+                      the body is checked by the route, with `secret_matches`, once the bounded body is read
 
 A response that starts before the request body was read closes the connection (`Connection: close`), so
 the server stops taking the rest of an oversized or refused upload instead of reading it to the end.
@@ -43,11 +46,18 @@ def token_matches(authorization: bytes | None, token: str) -> bool:
     return scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), token.encode("utf-8"))
 
 
+def secret_matches(given: str | None, token: str) -> bool:
+    """Whether a token typed into a form is the server's token (constant-time, on UTF-8 bytes)."""
+    if not given or not token:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode("utf-8"))
+
+
 class BodyTooLarge(HTTPException):
     """Raised from `receive` once a streamed body passes the limit (FastAPI re-raises HTTPExceptions)."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, too_large_message(limit), headers={"Connection": "close"})
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message, headers={"Connection": "close"})
 
 
 def too_large_message(limit: int) -> str:
@@ -122,6 +132,8 @@ class RequestGuard:
         is_write: Callable[[Scope], bool],
         refuse: Refusal,
         retry_after: int = 5,
+        is_form_write: Callable[[Scope], bool] | None = None,
+        max_form_bytes: int = 64 * 1024,
     ) -> None:
         self.app = app
         self.token = token
@@ -130,6 +142,8 @@ class RequestGuard:
         self.is_write = is_write
         self.refuse = refuse
         self.retry_after = retry_after
+        self.is_form_write = is_form_write or (lambda _scope: False)
+        self.max_form_bytes = max_form_bytes
         self.active_writes = 0  # only touched on the event loop: no lock needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -153,19 +167,22 @@ class RequestGuard:
         async def answer(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
             await self.refuse(scope, status, code, message, headers or {})(scope, receive, send_closing)
 
-        write = self.is_write(scope)
+        form = self.is_form_write(scope)
+        write = form or self.is_write(scope)
+        limit = min(self.max_form_bytes, self.max_body_bytes) if form else self.max_body_bytes
+        too_large = f"form over the limit of {limit} bytes" if form else too_large_message(limit)
         if write:
             if not self.token:
                 await answer(403, "forbidden", "writing is disabled: start the server with CLAIMWATCH_API_TOKEN set")
                 return
-            if not token_matches(header(scope, b"authorization"), self.token):
+            if not form and not token_matches(header(scope, b"authorization"), self.token):
                 await answer(401, "unauthorized", "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
                 return
         if length_value is not None and length is None:
             await answer(400, "bad_request", "invalid Content-Length header")
             return
-        if length is not None and length > self.max_body_bytes:
-            await answer(413, "body_too_large", too_large_message(self.max_body_bytes))
+        if length is not None and length > limit:
+            await answer(413, "body_too_large", too_large)
             return
         if write:
             if self.active_writes >= self.max_writes:
@@ -184,9 +201,9 @@ class RequestGuard:
                 x.received += len(message.get("body", b""))
                 if not message.get("more_body", False):
                     x.body_done = True
-                if x.received > self.max_body_bytes:
+                if x.received > limit:
                     x.overflow = True
-                    raise BodyTooLarge(self.max_body_bytes)
+                    raise BodyTooLarge(too_large)
             return message
 
         async def send_checked(message: Message) -> None:
@@ -194,7 +211,7 @@ class RequestGuard:
             if x.overflow:
                 if message["type"] == "http.response.start" and not x.started:
                     x.replaced = True
-                    await answer(413, "body_too_large", too_large_message(self.max_body_bytes))
+                    await answer(413, "body_too_large", too_large)
                     return
                 if x.replaced:
                     return
@@ -206,7 +223,7 @@ class RequestGuard:
             if not x.overflow:
                 raise
             if not x.started:
-                await answer(413, "body_too_large", too_large_message(self.max_body_bytes))
+                await answer(413, "body_too_large", too_large)
         finally:
             if write:
                 self.active_writes -= 1

@@ -6,8 +6,13 @@ classes, and the templates (autoescaping on) print each segment escaped.
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from markupsafe import Markup
 
 from claimwatch.records import Attribution, Evidence
 
@@ -105,3 +110,105 @@ def chart(timeline: list[dict[str, Any]], width: int = 640, height: int = 180) -
         "left": pad_left,
         "top": pad_top,
     }
+
+
+# -- article version diffs -------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+MAX_DIFF_TOKENS = 40_000  # word-level diffs above this many tokens per side fall back to lines (difflib is quadratic)
+
+
+@dataclass
+class DiffPart:
+    """A run of a version diff: unchanged ("equal"), removed ("del"), added ("ins") or elided ("gap")."""
+
+    kind: str
+    text: str
+
+
+@dataclass
+class VersionDiff:
+    """How one version of an article differs from the one before."""
+
+    old: int
+    new: int
+    parts: list[DiffPart]
+    added: int  # words added
+    removed: int  # words removed
+    title_before: str | None = None
+    title_after: str | None = None
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _words(tokens: list[str]) -> int:
+    return len(_WORD.findall("".join(tokens)))
+
+
+def version_diff(old: str, new: str, context: int = 24) -> tuple[list[DiffPart], int, int]:
+    """The changes from `old` to `new`, word by word (line by line for very long texts), with `context`
+    tokens of unchanged text around each change and gaps elsewhere; plus words added and removed.
+    Plain text in, plain text out: the template escapes every part."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    if len(a) > MAX_DIFF_TOKENS or len(b) > MAX_DIFF_TOKENS:
+        a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    parts: list[DiffPart] = []
+    added = removed = 0
+    opcodes = matcher.get_opcodes()
+    for i, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op == "equal":
+            run = a[i1:i2]
+            first, last = i == 0, i == len(opcodes) - 1
+            keep_head = [] if first else run[:context]
+            keep_tail = [] if last else run[-context:]
+            if len(run) <= len(keep_head) + len(keep_tail) or (not first and not last and len(run) <= 2 * context):
+                parts.append(DiffPart("equal", "".join(run)))
+                continue
+            if keep_head:
+                parts.append(DiffPart("equal", "".join(keep_head)))
+            parts.append(DiffPart("gap", "…"))
+            if keep_tail:
+                parts.append(DiffPart("equal", "".join(keep_tail)))
+            continue
+        if op in ("delete", "replace"):
+            parts.append(DiffPart("del", "".join(a[i1:i2])))
+            removed += _words(a[i1:i2])
+        if op in ("insert", "replace"):
+            parts.append(DiffPart("ins", "".join(b[j1:j2])))
+            added += _words(b[j1:j2])
+    if not any(p.kind in ("del", "ins") for p in parts):
+        return [], 0, 0
+    return parts, added, removed
+
+
+def version_diffs(versions: list[dict[str, Any]]) -> list[VersionDiff]:
+    """Diffs between consecutive versions (oldest first, as `Store.article_version_texts` gives them), newest first."""
+    diffs = []
+    for before, after in zip(versions, versions[1:], strict=False):
+        parts, added, removed = version_diff(str(before["text"]), str(after["text"]))
+        diffs.append(
+            VersionDiff(
+                old=int(before["version"]),
+                new=int(after["version"]),
+                parts=parts,
+                added=added,
+                removed=removed,
+                title_before=before.get("title"),
+                title_after=after.get("title"),
+            )
+        )
+    return diffs[::-1]
+
+
+# -- JSON-LD ---------------------------------------------------------------------------------------
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON to embed in a `<script type="application/ld+json">` data block: `<`, `>`, `&` and the JS line
+    separators are \\u-escaped, so no text in it (a claim, a headline) can close the element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, indent=1)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return Markup(text)  # noqa: S704 - every character that could end the data block is escaped above

@@ -50,10 +50,10 @@ def _error(r: httpx.Response, status: int, code: str) -> str:
 
 
 def test_claims_and_dossier(client: Client) -> None:
-    claims = client.get("/api/claims").json()
-    assert [c["id"] for c in claims] == [1, 2, 3, 4, 5]
+    listed = client.get("/api/claims", params={"sort": "oldest"}).json()
+    assert [c["claim"]["id"] for c in listed["claims"]] == [1, 2, 3, 4, 5] and listed["total"] == 5 and listed["next"] is None
     iran = client.get("/api/claims/5").json()
-    assert iran["status"] == "disputed" and iran["articles"] == 1
+    assert iran["status"] == "disputed" and iran["entries_total"] == 1 and iran["review"] is None
     d = client.get("/api/claims/5/dossier").json()
     assert d["status"] == "disputed"
     assert {m["source"] for m in d["denied_by"]} >= {"A source close to Mr. Khamenei", "government officials"}
@@ -71,7 +71,17 @@ def test_articles_and_search(client: Client) -> None:
         "christian bale" in client.get(f"/api/articles/{a['id']}").json()["text"].lower() for a in found["articles"]
     )
     schema = client.get("/openapi.json").json()
-    assert {"/api/claims", "/api/claims/{claim_id}/dossier", "/api/articles", "/api/ingest", "/api/search"} <= set(schema["paths"])
+    assert {
+        "/api/claims",
+        "/api/claims/{claim_id}/dossier",
+        "/api/claims/{claim_id}/reviews",
+        "/api/claims/{claim_id}/audit",
+        "/api/outlets",
+        "/api/articles",
+        "/api/ingest",
+        "/api/search",
+    } <= set(schema["paths"])
+    assert {"get", "patch", "delete"} <= set(schema["paths"]["/api/claims/{claim_id}"])
 
 
 def test_errors_share_one_json_body(client: Client) -> None:
