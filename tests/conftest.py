@@ -139,7 +139,8 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings
     """Settings on a fresh database of each backend: the store, pipeline and API tests run on both."""
     if request.param == "sqlite":
         return Settings(db=str(tmp_path / "test.db"), allow_private_fetch=True)
-    return Settings(db=request.getfixturevalue("postgres_url"), allow_private_fetch=True)
+    # the vector index of a PostgreSQL store lives in a directory: keep it in the test's own folder
+    return Settings(db=request.getfixturevalue("postgres_url"), allow_private_fetch=True, vector_index=str(tmp_path / "index"))
 
 
 TOPICS = ("council budget", "river flood", "rail strike", "school funding", "harbour bridge", "wildfire season", "museum theft")

@@ -6,6 +6,11 @@ stage functions (`claimwatch.engine.local`) on its partition in a worker process
 shared database (PostgreSQL for a real cluster; a SQLite file works for workers on one machine),
 so results are identical to the local engine. Workers keep one store and one stance model per
 process. Analysis finishes before matching starts, as in the local engine.
+
+Matching is planned by the client as in the local engine (`local.plan_match`): new article versions
+are scored against every claim on the workers; then the client retrieves the candidates of new claims
+through its sentence vector index (the claims are embedded by a worker, so the client loads no model)
+and the workers score those candidates; the client records the coverage.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from claimwatch.records import AnalysisReport, MatchReport
 from claimwatch.settings import Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from claimwatch.engine.local import Progress
     from claimwatch.engine.pipeline import Pipeline
     from claimwatch.store import Store
@@ -46,12 +53,25 @@ def analyse_partition(settings: Settings, article_ids: list[int]) -> AnalysisRep
     return local.analyze_stored(_worker(settings).store, article_ids)
 
 
-def match_partition(settings: Settings, article_ids: list[int]) -> MatchReport:
-    """Task: score one partition of articles against every tracked claim."""
+def match_partition(settings: Settings, claim_ids: list[int], work: list[tuple[int, list[int] | None]]) -> MatchReport:
+    """Task: score one partition of articles, each against the listed claims (None: all the run's claims)."""
     from claimwatch.engine import local
+    from claimwatch.nlp.embed import CachingEncoder
 
     pipeline = _worker(settings)
-    return local.match(pipeline.store, pipeline.model(), pipeline.settings, article_ids=article_ids)
+    model = pipeline.model()
+    wanted = set(claim_ids)
+    claims = [c for c in pipeline.store.list_claims() if c.id in wanted]
+    encoder = CachingEncoder(model.embedder, pipeline.store)
+    return local.score(pipeline.store, model, pipeline.settings, claims, [(a, set(c) if c is not None else None) for a, c in work], encoder)
+
+
+def encode_texts(settings: Settings, texts: list[str]) -> np.ndarray:
+    """Task: embed texts through the store's vector cache (the client needs claim vectors but no model)."""
+    from claimwatch.nlp.embed import CachingEncoder
+
+    pipeline = _worker(settings)
+    return CachingEncoder(pipeline.model().embedder, pipeline.store).encode(texts)
 
 
 class DaskEngine:
@@ -85,17 +105,18 @@ class DaskEngine:
         if self._cluster is not None:
             self._cluster.close()
 
-    def _partitions(self, ids: list[int]) -> list[list[int]]:
+    def _partitions(self, items: list[Any]) -> list[list[Any]]:
         n = self.settings.partition_size
-        return [ids[i : i + n] for i in range(0, len(ids), n)]
+        return [items[i : i + n] for i in range(0, len(items), n)]
 
-    def _run(self, fn: Any, ids: list[int], stage: str, progress: Progress | None) -> list[Any]:
+    def _run(self, fn: Any, items: list[Any], stage: str, progress: Progress | None, *args: Any) -> list[Any]:
+        """Run `fn(settings, *args, partition)` over partitions of `items`; results as they complete."""
         from distributed import as_completed
 
-        parts = self._partitions(ids)
+        parts = self._partitions(items)
         if progress:
-            progress.start(stage, len(ids))
-        futures = {self.client.submit(fn, self.settings, part, pure=False): len(part) for part in parts}
+            progress.start(stage, len(items))
+        futures = {self.client.submit(fn, self.settings, *args, part, pure=False): len(part) for part in parts}
         results = []
         for future in as_completed(futures):
             results.append(future.result())
@@ -113,15 +134,30 @@ class DaskEngine:
         return report
 
     def match(self, store: Store, progress: Progress | None = None) -> MatchReport:
-        """Match every article against every claim (only pairs not scored yet), one partition per task."""
+        """Match new article versions against every claim, and new claims against the stored articles
+        (retrieved through the client's vector index), one partition of articles per task."""
+        from claimwatch.engine import local
+        from claimwatch.nlp.embed import EMBEDDER_VERSION
+
         report = MatchReport()
-        if not store.list_claims():
+        plan = local.plan_match(store)
+        if plan is None:
             return report
-        ids = [a for a, _v in store.matchable_articles()]
-        for part in self._run(match_partition, ids, "matching", progress):
+        claim_ids = [c.id for c in plan.claims if c.id is not None]
+        parts = self._run(match_partition, [(a, None) for a in plan.scan], "matching", progress, claim_ids)
+        work, considered = local.retrieve(store, self.settings, plan, self._encode, EMBEDDER_VERSION)
+        found = self._run(match_partition, [(a, sorted(c)) for a, c in work], "matching new claims", progress, claim_ids)
+        for part in parts:
             report.pairs += part.pairs
+        report.pairs += considered
+        for part in parts + found:
             report.classified += part.classified
             report.related += part.related
             report.failed += part.failed
         report.failed.sort(key=lambda f: f.article_id)
+        local.finish(store, self.settings, plan, EMBEDDER_VERSION)
         return report
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Claim vectors, computed (and cached in the store) by a worker."""
+        return self.client.submit(encode_texts, self.settings, texts, pure=False).result()

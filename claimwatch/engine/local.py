@@ -8,7 +8,9 @@ the batch goes on. Database errors are not article faults: they stop the run wit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from claimwatch.errors import StoreError
@@ -27,8 +29,12 @@ from claimwatch.settings import Settings
 from claimwatch.store import Store
 
 if TYPE_CHECKING:  # the model stack (ONNX Runtime, LightGBM) loads only when matching runs
-    from claimwatch.nlp.embed import CachingEncoder
+    import numpy as np
+
+    from claimwatch.nlp.embed import Encoder
     from claimwatch.stance import StanceModel
+
+log = logging.getLogger(__name__)
 
 
 class Progress(Protocol):
@@ -125,46 +131,181 @@ def analyze_stored(
     return report
 
 
+@dataclass
+class MatchPlan:
+    """What a matching run covers, read from the store before it starts.
+
+    Every live claim ends the run matched against every article version with id <= `target`. Article
+    versions above `reached` (the highest any claim's matching reached before) are new: they are scanned
+    against every claim, with the failed articles. Claims whose coverage is below `reached` (new claims,
+    edited or restored ones) are retrieved against the older versions through the sentence vector index.
+    """
+
+    claims: list[Claim]
+    hashes: dict[int, str]  # claim id -> text hash (coverage is recorded for this text)
+    coverage: dict[int, int]  # claim id -> highest article version id already considered against it
+    reached: int
+    target: int
+    scan: list[int]  # article ids: new versions and failed matches, scored against every claim
+
+    def retrieving(self) -> list[Claim]:
+        """The claims not yet matched against every version up to `reached`."""
+        return [c for c in self.claims if self.coverage[c.id or 0] < self.reached]
+
+
+def plan_match(store: Store) -> MatchPlan | None:
+    """The work of a matching run (None: no claim is tracked)."""
+    claims = store.list_claims()
+    if not claims:
+        return None
+    target = store.version_watermark()  # read first: versions stored from now on wait for the next run
+    hashes, coverage, reached = store.claim_coverage()
+    claims = [c for c in claims if c.id in hashes]  # a claim added between the two reads waits for the next run
+    reached = min(reached, target)
+    scan = sorted({a for a, _v in store.current_versions(reached, target)} | set(store.failed_matches()))
+    return MatchPlan(
+        claims, {c.id: hashes[c.id] for c in claims if c.id}, {c.id: coverage[c.id] for c in claims if c.id}, reached, target, scan
+    )
+
+
 def match(
     store: Store,
     model: StanceModel,
     settings: Settings,
     progress: Progress | None = None,
     batch_size: int = 256,
-    article_ids: list[int] | None = None,
+    exhaustive: bool = False,
 ) -> MatchReport:
-    """Score every (claim, article) pair not yet scored at the article's current version.
+    """Score every (claim, article) pair not yet considered at the article's current version.
 
-    Incremental: new articles, new claims and re-versioned articles are the only new work, and
-    sentence vectors are cached in the store, so a new claim costs one embedding plus a matrix
-    product per article. Retrieval first: only pairs whose best claim-sentence similarity reaches
-    `settings.retrieval_threshold` go through the stance model. Syndicated copies are scored too
-    (cheap, and each outlet's stance stays explicit). Work is planned one chunk of articles at a
-    time, so memory does not grow with the number of stored pairs. `article_ids` restricts the work to
-    those articles (a partition of a distributed run).
+    Incremental: new articles, new claims and re-versioned articles are the only new work, and sentence
+    vectors are cached in the store. Retrieval first: only pairs whose best claim-sentence similarity
+    reaches `settings.retrieval_threshold` go through the stance model; the others are unrelated and
+    leave no stance row (a row that an earlier version of the article left is overwritten), and each
+    claim's coverage records that they were considered. New articles are scored against every claim
+    (a matrix product per article); a new claim is retrieved through the sentence vector index (one
+    exact search over all stored sentences) and only its candidates are scored, with the same results
+    as scoring every article (`exhaustive=True` does that, for tests and benchmarks). Syndicated copies
+    are scored too (cheap, and each outlet's stance stays explicit). Work goes one chunk of articles at
+    a time, so memory does not grow with the number of stored pairs.
     """
     from claimwatch.nlp.embed import CachingEncoder
 
-    report = MatchReport()
-    claims = store.list_claims()
-    if not claims:
-        return report
+    plan = plan_match(store)
+    if plan is None:
+        return MatchReport()
     encoder = CachingEncoder(model.embedder, store)
-    candidates = store.matchable_articles()
-    if article_ids is not None:  # one partition of a distributed run
-        wanted = set(article_ids)
-        candidates = [(a, v) for a, v in candidates if a in wanted]
+    report = score(store, model, settings, plan.claims, [(a, None) for a in plan.scan], encoder, progress, batch_size)
+    work, considered = retrieve(store, settings, plan, encoder.encode, encoder.version, exhaustive)
+    found = score(store, model, settings, plan.claims, work, encoder, progress, batch_size, stage="matching new claims")
+    report.pairs += considered
+    report.classified += found.classified
+    report.related += found.related
+    report.failed += found.failed
+    finish(store, settings, plan, encoder.version)
+    return report
+
+
+def retrieve(
+    store: Store,
+    settings: Settings,
+    plan: MatchPlan,
+    encode: Callable[[list[str]], np.ndarray],
+    model: str,
+    exhaustive: bool = False,
+) -> tuple[list[tuple[int, set[int]]], int]:
+    """Candidates of the claims not yet matched against every version up to `plan.reached`: (article id,
+    claim ids) to score, and how many (claim, article) pairs this covers.
+
+    The sentence vector index returns every version with a sentence within `MARGIN` of the threshold
+    (an exhaustive search: none is lost); versions whose vectors it lacks, and articles whose stance row
+    for the claim is from an older version, are candidates too. The stance model applies the threshold
+    itself, so the others would have been retrieval misses. `exhaustive` makes every version a candidate.
+    """
+    from claimwatch.store.vectors import MARGIN, index_of
+
+    wanted = plan.retrieving()
+    if not wanted:
+        return [], 0
+    work: dict[int, set[int]] = {}
+    considered = 0
+    for claim in wanted:
+        assert claim.id is not None
+        lo = plan.coverage[claim.id]
+        considered += store.uncovered_pairs(claim.id, lo, plan.reached)
+        for aid in store.stale_stances(claim.id, lo, plan.reached):
+            work.setdefault(aid, set()).add(claim.id)
+    if not exhaustive:
+        try:
+            index = index_of(store, settings, model)
+            index.sync(store, plan.target)
+            hits = index.search(encode([c.text for c in wanted]), settings.retrieval_threshold - MARGIN)
+        except (OSError, RuntimeError, ValueError, ImportError) as exc:  # derived data: without it, score every article
+            log.warning(
+                "sentence vector index unavailable (%s); scoring every article for %d new claim(s)", failure_reason(exc), len(wanted)
+            )
+            exhaustive = True
+    if exhaustive:
+        for claim in wanted:
+            assert claim.id is not None
+            for aid, _vid in store.current_versions(plan.coverage[claim.id], plan.reached):
+                work.setdefault(aid, set()).add(claim.id)
+    else:
+        live = store.live_versions(sorted(set().union(*hits) | index.absent))
+        for claim, found in zip(wanted, hits, strict=True):
+            assert claim.id is not None
+            lo = plan.coverage[claim.id]
+            for vid in [*found, *index.absent]:
+                if lo < vid <= plan.reached and vid in live:
+                    work.setdefault(live[vid], set()).add(claim.id)
+    return sorted(work.items()), considered
+
+
+def finish(store: Store, settings: Settings, plan: MatchPlan, model: str) -> None:
+    """End of a matching run: bring the vector index up to the run's articles (their vectors are cached now),
+    so the next new claim searches at once, and record the claims' coverage."""
+    from claimwatch.store.vectors import index_of
+
+    try:
+        index_of(store, settings, model).sync(store, plan.target)
+    except (OSError, RuntimeError, ValueError, ImportError) as exc:  # derived data: rebuilt when next needed
+        log.warning("could not update the sentence vector index: %s", failure_reason(exc))
+    store.cover_claims(plan.hashes, plan.target)
+
+
+def score(
+    store: Store,
+    model: StanceModel,
+    settings: Settings,
+    claims: list[Claim],
+    work: Sequence[tuple[int, Collection[int] | None]],
+    encoder: Encoder,
+    progress: Progress | None = None,
+    batch_size: int = 256,
+    stage: str = "matching",
+) -> MatchReport:
+    """Score (claim, article) pairs: each article of `work` against the claims listed with it (None: every
+    claim), leaving out pairs already scored at the article's current version and articles matching may
+    not work on (failed too often). Also a task of a distributed run."""
+    report = MatchReport()
+    if not work or not claims:
+        return report
     if progress:
-        progress.start("matching", len(candidates))
-    for start in range(0, len(candidates), batch_size):
-        window = candidates[start : start + batch_size]
-        done = store.scored_pairs([a for a, _ in window])
+        progress.start(stage, len(work))
+    for start in range(0, len(work), batch_size):
+        window = work[start : start + batch_size]
+        versions = store.article_states([a for a, _ in window])
+        rows = store.scored_pairs(list(versions))
+        done = {(c, a) for c, a, v in rows if versions.get(a) == v}
         todo_by_article = {
-            aid: missing for aid, version in window if (missing := [ci for ci, c in enumerate(claims) if (c.id, aid, version) not in done])
+            aid: missing
+            for aid, only in window
+            if aid in versions
+            and (missing := [ci for ci, c in enumerate(claims) if (only is None or c.id in only) and (c.id, aid) not in done])
         }
-        versions = dict(window)
         if todo_by_article:
-            _match_chunk(store, model, settings, encoder, claims, todo_by_article, versions, report)
+            existing = {(c, a) for c, a, _v in rows}
+            _match_chunk(store, model, settings, encoder, claims, todo_by_article, versions, existing, report)
         if progress:
             progress.advance(len(window))
     return report
@@ -174,13 +315,15 @@ def _match_chunk(
     store: Store,
     model: StanceModel,
     settings: Settings,
-    encoder: CachingEncoder,
+    encoder: Encoder,
     claims: list[Claim],
     todo_by_article: dict[int, list[int]],
     versions: dict[int, int],
+    existing: set[tuple[int, int]],
     report: MatchReport,
 ) -> None:
-    """Score one chunk; if the chunk raises, score its articles one by one and mark the failing ones."""
+    """Score one chunk; if the chunk raises, score its articles one by one and mark the failing ones.
+    A retrieval miss is stored only where it replaces an earlier result of the pair (`existing`)."""
     chunk = list(todo_by_article)
     articles = store.get_articles(chunk)
 
@@ -216,7 +359,8 @@ def _match_chunk(
                 store.mark_failed("match", aid, versions[aid], reason)
                 report.failed.append(ArticleFailure(aid, "match", reason))
     for ids, results in groups:
-        store.save_stances(results, versions=versions)
+        kept = [r for r in results if r.model_version != "retrieval" or (r.claim_id, r.article_id) in existing]
+        store.save_stances(kept, versions=versions)
         store.clear_match_failure(ids)
         report.pairs += len(results)
         report.classified += sum(1 for r in results if r.model_version != "retrieval")

@@ -22,6 +22,8 @@ import numpy as np
 from claimwatch.nlp.runtime import load_session, minilm_tokenizer
 
 MODEL_SHA256 = "be792bd6fb9e34f71a9f4b87f4d854af9c1bdebca4a27e61bd25da48d862ff16"
+# Names the vector space: cached vectors, the stance model's metadata and the vector index record it.
+EMBEDDER_VERSION = f"all-MiniLM-L6-v2-int8:{MODEL_SHA256[:12]}"
 DIM = 384
 MAX_TOKENS = 128  # MiniLM was trained on 128-token inputs; news sentences fit
 
@@ -47,7 +49,7 @@ class Embedder:
             threads,
         )
         self.tokenizer = minilm_tokenizer(MAX_TOKENS)
-        self.version = f"all-MiniLM-L6-v2-int8:{MODEL_SHA256[:12]}"
+        self.version = EMBEDDER_VERSION
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts; returns a float32 array of shape (len(texts), 384) with unit rows."""
@@ -124,33 +126,46 @@ class VectorCache(Protocol):
         ...
 
 
+def text_key(text: str) -> str:
+    """The cache key of a text's vector (SHA-1 of its UTF-8 bytes)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def cache_model(version: str) -> str:
+    """The model name cached vectors are filed under (the column holds 64 characters)."""
+    return version[:64]
+
+
 class CachingEncoder:
     """Puts a persistent cache in front of an embedder: a new claim re-uses every article's sentence vectors.
 
-    Vectors are kept as float16 (768 bytes each); the rounding moves cosine similarities by < 1e-3.
+    Vectors are kept as float16 (768 bytes each); the rounding moves cosine similarities by < 1e-3. A
+    vector computed now is returned rounded as it is cached, so a text's vector never depends on whether
+    it was in the cache: results do not depend on which run, worker or batch embedded a sentence first,
+    and the vector index (`claimwatch.store.vectors`) holds exactly the vectors matching uses.
     """
 
     def __init__(self, base: Encoder, cache: VectorCache) -> None:
         self.base = base
         self.cache = cache
         self.version = base.version
-        self._model = base.version[:64]
+        self._model = cache_model(base.version)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts, computing and caching only the unseen ones."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        keys = [text_key(t) for t in texts]
         unique = list(dict.fromkeys(keys))
         found = {
             k: np.frombuffer(v, dtype=np.float16).astype(np.float32) for k, v in self.cache.get_embeddings(unique, self._model).items()
         }
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
         if missing:
-            vectors = self.base.encode(list(missing.values()))
+            vectors = self.base.encode(list(missing.values())).astype(np.float16)
             fresh = dict(zip(missing, vectors, strict=True))
-            self.cache.put_embeddings({k: v.astype(np.float16).tobytes() for k, v in fresh.items()}, self._model)
-            found.update(fresh)
+            self.cache.put_embeddings({k: v.tobytes() for k, v in fresh.items()}, self._model)
+            found.update({k: v.astype(np.float32) for k, v in fresh.items()})
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
 

@@ -636,3 +636,162 @@ class Store(ReviewStore, WatchingStore):
             for start in range(0, len(rows), 500):
                 # Another worker may cache the same sentence at the same moment: keep whichever came first.
                 session.execute(insert(EmbeddingRow).on_conflict_do_nothing(index_elements=["key", "model"]), rows[start : start + 500])
+
+    # -- matching progress and the sentence vector index ------------------------------------
+    # A pair below the retrieval threshold leaves no stance row: what matching has considered is recorded
+    # per claim (claim_coverage: every article version id <= upto), and a new claim's candidates come from
+    # the vector index (claimwatch.store.vectors), which reads article versions and cached vectors here.
+
+    def version_watermark(self) -> int:
+        """The highest article version id stored (every new article and every changed text adds one). Ingest
+        batches take the write lock, so every lower id is committed: the ids up to it are a stable prefix."""
+        with self.session() as session:
+            return int(session.scalar(select(func.max(ArticleVersionRow.id))) or 0)
+
+    def claim_coverage(self) -> tuple[dict[int, str], dict[int, int], int]:
+        """Matching progress of the live claims: (claim id -> text hash, claim id -> highest article version id
+        considered against its current text (0: none), highest version id that any claim's matching reached)."""
+        from claimwatch.store.vectors import ClaimCoverageRow
+
+        hashes: dict[int, str] = {}
+        coverage: dict[int, int] = {}
+        with self.session() as session:
+            rows = session.execute(
+                select(ClaimRow.id, ClaimRow.text_hash, ClaimCoverageRow.text_hash, ClaimCoverageRow.upto)
+                .outerjoin(ClaimCoverageRow, ClaimCoverageRow.claim_id == ClaimRow.id)
+                .where(ClaimRow.deleted.is_(None))
+            )
+            for claim_id, text_hash, covered_hash, upto in rows:
+                hashes[claim_id] = text_hash
+                coverage[claim_id] = int(upto) if upto is not None and covered_hash == text_hash else 0
+            reached = int(session.scalar(select(func.max(ClaimCoverageRow.upto))) or 0)
+        return hashes, coverage, reached
+
+    def cover_claims(self, hashes: dict[int, str], upto: int) -> None:
+        """Record that these claims, with these texts (hashes), were matched against every article version up to `upto`."""
+        from claimwatch.store.vectors import ClaimCoverageRow
+
+        if not hashes:
+            return
+        now = utcnow()
+        rows = [{"claim_id": c, "text_hash": h, "upto": upto, "updated": now} for c, h in sorted(hashes.items())]
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        with self.writing("claim coverage") as session:
+            for start in range(0, len(rows), 500):
+                stmt = insert(ClaimCoverageRow).values(rows[start : start + 500])
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["claim_id"],
+                    set_={"text_hash": stmt.excluded.text_hash, "upto": stmt.excluded.upto, "updated": stmt.excluded.updated},
+                )
+                session.execute(stmt)
+
+    def _current_versions(self) -> Any:
+        """Current versions of matchable articles: (article id, version id) rows to filter further."""
+        return (
+            select(ArticleRow.id, ArticleVersionRow.id)
+            .join(ArticleVersionRow, (ArticleVersionRow.article_id == ArticleRow.id) & (ArticleVersionRow.version == ArticleRow.version))
+            .where(ArticleRow.match_attempts < self.settings.analysis_attempts)
+        )
+
+    def current_versions(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """(article id, version id) of the current versions with id in (lo, hi] of the articles matching may
+        work on (those whose matching failed in fewer than `settings.analysis_attempts` runs), by version id."""
+        with self.session() as session:
+            query = self._current_versions().where(ArticleVersionRow.id > lo, ArticleVersionRow.id <= hi).order_by(ArticleVersionRow.id)
+            return [(a, v) for a, v in session.execute(query)]
+
+    def failed_matches(self) -> list[int]:
+        """Articles whose last matching failed and will be retried."""
+        with self.session() as session:
+            query = select(ArticleRow.id).where(
+                ArticleRow.match_error.is_not(None), ArticleRow.match_attempts < self.settings.analysis_attempts
+            )
+            return list(session.scalars(query.order_by(ArticleRow.id)))
+
+    def article_states(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """Current version of each of these articles that matching may work on."""
+        found: dict[int, int] = {}
+        with self.session() as session:
+            for start in range(0, len(article_ids), 500):
+                rows = session.execute(
+                    select(ArticleRow.id, ArticleRow.version).where(
+                        ArticleRow.id.in_(article_ids[start : start + 500]), ArticleRow.match_attempts < self.settings.analysis_attempts
+                    )
+                )
+                found.update({a: v for a, v in rows})
+        return found
+
+    def version_texts(self, lo: int, hi: int, extra: Sequence[int] = ()) -> Iterator[list[tuple[int, str]]]:
+        """(version id, text) of the current, matchable versions with id in (lo, hi] and of those in `extra`,
+        in chunks of 500 (one short read each, so a rebuild never holds every text)."""
+        cursor = lo
+        while True:
+            with self.session() as session:
+                query = self._current_versions().where(ArticleVersionRow.id > cursor, ArticleVersionRow.id <= hi)
+                rows = list(
+                    session.execute(
+                        query.with_only_columns(ArticleVersionRow.id, ArticleVersionRow.text).order_by(ArticleVersionRow.id).limit(500)
+                    )
+                )
+            if not rows:
+                break
+            yield [(v, t) for v, t in rows]
+            cursor = rows[-1][0]
+        wanted = sorted(set(extra))
+        for start in range(0, len(wanted), 500):
+            with self.session() as session:
+                query = self._current_versions().where(ArticleVersionRow.id.in_(wanted[start : start + 500]))
+                rows = list(
+                    session.execute(query.with_only_columns(ArticleVersionRow.id, ArticleVersionRow.text).order_by(ArticleVersionRow.id))
+                )
+            if rows:
+                yield [(v, t) for v, t in rows]
+
+    def version_hashes(self, version_ids: Sequence[int]) -> dict[int, str]:
+        """Content hash of each of these article versions."""
+        found: dict[int, str] = {}
+        with self.session() as session:
+            for start in range(0, len(version_ids), 500):
+                rows = session.execute(
+                    select(ArticleVersionRow.id, ArticleVersionRow.content_hash).where(
+                        ArticleVersionRow.id.in_(version_ids[start : start + 500])
+                    )
+                )
+                found.update({v: h for v, h in rows})
+        return found
+
+    def live_versions(self, version_ids: Sequence[int]) -> dict[int, int]:
+        """version id -> article id for those of these versions that are current, matchable and not failed."""
+        ids = sorted(set(version_ids))
+        found: dict[int, int] = {}
+        with self.session() as session:
+            for start in range(0, len(ids), 500):
+                query = self._current_versions().where(ArticleVersionRow.id.in_(ids[start : start + 500]), ArticleRow.match_error.is_(None))
+                found.update({v: a for a, v in session.execute(query)})
+        return found
+
+    def uncovered_pairs(self, claim_id: int, lo: int, hi: int) -> int:
+        """How many current, matchable, not failed versions with id in (lo, hi] have no stance row for the claim at that version."""
+        scored = (
+            select(StanceRow.id)
+            .where(StanceRow.claim_id == claim_id, StanceRow.article_id == ArticleRow.id, StanceRow.article_version == ArticleRow.version)
+            .exists()
+        )
+        with self.session() as session:
+            query = self._current_versions().where(
+                ArticleVersionRow.id > lo, ArticleVersionRow.id <= hi, ArticleRow.match_error.is_(None), ~scored
+            )
+            return int(session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0)
+
+    def stale_stances(self, claim_id: int, lo: int, hi: int) -> list[int]:
+        """Articles with a current version id in (lo, hi] whose stance row for the claim was scored on an older version."""
+        with self.session() as session:
+            query = self._current_versions().where(
+                ArticleVersionRow.id > lo,
+                ArticleVersionRow.id <= hi,
+                ArticleRow.match_error.is_(None),
+                StanceRow.claim_id == claim_id,
+                StanceRow.article_id == ArticleRow.id,
+                StanceRow.article_version != ArticleRow.version,
+            )
+            return list(session.scalars(query.with_only_columns(ArticleRow.id).order_by(ArticleRow.id)))

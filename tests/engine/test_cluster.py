@@ -14,6 +14,7 @@ from tests.conftest import synthetic_article
 pytest.importorskip("distributed")
 
 CLAIMS = ["Officials will review the council budget plan", "Iran's supreme leader approved military cooperation with the US"]
+LATER = "The river flood plan will be reviewed, officials said"  # added after ingest: retrieved through the vector index
 
 
 def _corpus(folder: Path, csmonitor: Path) -> Path:
@@ -50,6 +51,8 @@ def test_dask_engine_gives_the_same_results_as_the_local_engine(tmp_path: Path, 
             run = p.ingest([str(corpus)])
             assert run.ok, run.to_dict()
             assert run.analysis.analysed == 25 and run.match.pairs == 50
+            _claim, _created, later = p.add_claim(LATER)
+            assert later.pairs == 25 and later.related >= 1 and not later.failed
         results[engine] = _state(settings)
     assert results["dask"] == results["local"]
     _articles, attributions, stances = results["dask"]
@@ -72,19 +75,31 @@ def test_cli_on_an_external_scheduler_with_postgresql_matches_local_sqlite(tmp_p
     with Pipeline(local) as p:
         p.add_claims(CLAIMS, match=False)
         assert p.ingest([str(corpus)]).ok
+        p.add_claim(LATER)
     with Pipeline(Settings(db=postgres_url)) as p:
         p.add_claims(CLAIMS, match=False)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {"CLAIMWATCH_PARTITION_SIZE": "5"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")} | {
+        "CLAIMWATCH_PARTITION_SIZE": "5",
+        "CLAIMWATCH_VECTOR_INDEX": str(tmp_path / "index"),
+    }
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = ["--db", postgres_url, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--json"]
         proc = subprocess.run(
-            [sys.executable, "-m", "claimwatch", "ingest", str(corpus), "--db", postgres_url, "--engine", "dask"]
-            + ["--scheduler", cluster.scheduler_address, "--json"],
+            [sys.executable, "-m", "claimwatch", "ingest", str(corpus), *dask], capture_output=True, text=True, env=env, timeout=600
+        )
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stdout)
+        assert report["analysis"]["analysed"] == 25 and report["match"]["pairs"] == 50
+        # a claim added afterwards: its candidates come from the client's vector index, the workers score them
+        env |= {"CLAIMWATCH_ENGINE": "dask", "CLAIMWATCH_SCHEDULER": cluster.scheduler_address}
+        proc = subprocess.run(
+            [sys.executable, "-m", "claimwatch", "claims", "add", LATER, "--db", postgres_url, "--json"],
             capture_output=True,
             text=True,
             env=env,
             timeout=600,
         )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
-    assert report["analysis"]["analysed"] == 25 and report["match"]["pairs"] == 50
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["match"]["pairs"] == 25
+    assert list((tmp_path / "index").rglob("seg-*.faiss"))
     assert _state(Settings(db=postgres_url)) == _state(local)
