@@ -125,19 +125,11 @@ class ClaimIn(BaseModel):
         return _claim_text(text)
 
 
-class ClaimEditIn(BaseModel):
+class ClaimEditIn(ClaimIn):
     """A new wording for a claim: the stored articles are matched again against it; reviews and corrections stay."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=3, max_length=1000, json_schema_extra={"pattern": THREE_VISIBLE})
     by: Reviewer
     note: Note = None
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, text: str) -> str:
-        return _claim_text(text)
 
 
 class ChangeIn(BaseModel):

@@ -516,8 +516,14 @@ class Store(ReviewStore, WatchingStore):
                 row.article_version = versions.get(r.article_id, 1)
                 row.created = now
 
-    def stances(self, claim_id: int | None = None, article_id: int | None = None, related_only: bool = False) -> list[StanceResult]:
-        """Stored stance results, filtered by claim and/or article (and to related stances)."""
+    def stances(
+        self,
+        claim_id: int | None = None,
+        article_id: int | None = None,
+        related_only: bool = False,
+        article_ids: Sequence[int] | None = None,
+    ) -> list[StanceResult]:
+        """Stored stance results, filtered by claim and/or article (or some articles), and to related stances."""
         with self.session() as session:
             query = select(StanceRow).order_by(StanceRow.claim_id, StanceRow.article_id)
             if related_only:
@@ -526,6 +532,8 @@ class Store(ReviewStore, WatchingStore):
                 query = query.where(StanceRow.claim_id == claim_id)
             if article_id is not None:
                 query = query.where(StanceRow.article_id == article_id)
+            if article_ids is not None:
+                query = query.where(StanceRow.article_id.in_(list(article_ids)))
             return [
                 StanceResult(
                     label=r.label,  # type: ignore[arg-type]

@@ -522,24 +522,7 @@ def first_appearance(entries: list[DossierEntry]) -> tuple[DossierEntry | None, 
 def _scored(store: Store, claim_id: int, article_ids: list[int]) -> dict[int, StanceResult]:
     """The model's stances (any label) of some articles towards a claim, in one query: the pairs a reviewer made
     related although the model scored them unrelated."""
-    from sqlalchemy import select
-
-    from claimwatch.store.schema import StanceRow
-
-    with store.session() as session:
-        rows = session.scalars(select(StanceRow).where(StanceRow.claim_id == claim_id, StanceRow.article_id.in_(article_ids)))
-        return {
-            r.article_id: StanceResult(
-                label=r.label,  # type: ignore[arg-type]
-                probabilities=dict(r.probabilities),
-                evidence=[Evidence(**e) for e in r.evidence],  # type: ignore[arg-type]
-                claim_id=r.claim_id,
-                article_id=r.article_id,
-                model_version=r.model_version,
-                similarity=r.similarity,
-            )
-            for r in rows
-        }
+    return {s.article_id: s for s in store.stances(claim_id=claim_id, article_ids=article_ids) if s.article_id is not None}
 
 
 def build_dossier(store: Store, claim_id: int, rules: StatusRules = DEFAULT_RULES, offset: int = 0, limit: int | None = None) -> Dossier:

@@ -74,23 +74,17 @@ def _disagree(inputs: StatusInputs, rules: StatusRules, of: str = "") -> str:
     return f"{inputs.disagree}{' ' + of if of else ''} {verb}{flipped}{_eg(inputs, 'disagree')}"
 
 
-def _against(inputs: StatusInputs) -> str:
-    """Who spoke against the claim, quoting the strongest; a confirmation of its opposite says so."""
-    example = inputs.examples.get("against", "")
-    reversed_ = [s for s in inputs.reversed if s in inputs.denials]
-    note = " (confirming the claim's opposite)" if reversed_ and example.startswith(reversed_[0]) else ""
-    others = [s for s in inputs.denials if not example.startswith(s)]
+def _spoke(inputs: StatusInputs, side: Literal["against", "for"]) -> str:
+    """Who spoke against (or for) the claim, quoting the strongest; a source whose words were about the claim's
+    opposite says so ("confirming the claim's opposite" is against it, "denying" it is for it)."""
+    sources = inputs.denials if side == "against" else inputs.confirmations
+    example = inputs.examples.get(side, "")
+    reversed_ = [s for s in inputs.reversed if s in sources]
+    flipped = "confirming" if side == "against" else "denying"
+    note = f" ({flipped} the claim's opposite)" if reversed_ and example.startswith(reversed_[0]) else ""
+    others = [s for s in sources if not example.startswith(s)]
     more = f"; also {_names(others)}" if others else ""
-    return f"{example or _names(inputs.denials)}{note}{more}"
-
-
-def _for(inputs: StatusInputs) -> str:
-    example = inputs.examples.get("for", "")
-    reversed_ = [s for s in inputs.reversed if s in inputs.confirmations]
-    note = " (denying the claim's opposite)" if reversed_ and example.startswith(reversed_[0]) else ""
-    others = [s for s in inputs.confirmations if not example.startswith(s)]
-    more = f"; also {_names(others)}" if others else ""
-    return f"{example or _names(inputs.confirmations)}{note}{more}"
+    return f"{example or _names(sources)}{note}{more}"
 
 
 def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> tuple[ClaimStatus, list[str]]:
@@ -108,9 +102,9 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
         rule = f"denied (disagreeing articles are at least {rules.deny_ratio:g} x the {firm} that firmly agree)"
         main = f"{rule}: {_disagree(inputs, rules, of)}; {_agree(inputs)}"
         if inputs.denials:
-            context.append(f"also against it: {_against(inputs)}")
+            context.append(f"also against it: {_spoke(inputs, 'against')}")
         if inputs.confirmations:
-            context.append(f"context (did not decide): quoted for it: {_for(inputs)}")
+            context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
     elif inputs.disagree:
         status = "disputed"
         why = (
@@ -120,14 +114,14 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
         )
         main = f"disputed (articles disagree, {why}): {_disagree(inputs, rules, of)}; {_agree(inputs)}"
         if inputs.denials:
-            context.append(f"also against it: {_against(inputs)}")
+            context.append(f"also against it: {_spoke(inputs, 'against')}")
         if inputs.confirmations:
-            context.append(f"context (did not decide): quoted for it: {_for(inputs)}")
+            context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
     elif inputs.denials:
         status = "disputed"
-        main = f"disputed (a source quoted against the claim): {_against(inputs)}; {_agree(inputs, of)}"
+        main = f"disputed (a source quoted against the claim): {_spoke(inputs, 'against')}; {_agree(inputs, of)}"
         if inputs.confirmations:
-            context.append(f"context (did not decide): quoted for it: {_for(inputs)}")
+            context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
     elif (firm >= rules.confirm_min or inputs.confirmations) and firm >= rules.confirm_share * related:
         status = "confirmed"
         if firm >= rules.confirm_min:
@@ -136,10 +130,10 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
             )
             main = f"{rule}: {firm} {of} agree without hedging{_eg(inputs, 'agree')}; none disagree"
             if inputs.confirmations:
-                context.append(f"also for it: {_for(inputs)}")
+                context.append(f"also for it: {_spoke(inputs, 'for')}")
         else:
             rule = f"confirmed (a source confirms it and unhedged agreeing articles are at least {rules.confirm_share:.0%} of the coverage)"
-            main = f"{rule}: {_for(inputs)}; {firm} {of} agree without hedging{_eg(inputs, 'agree')}; none disagree"
+            main = f"{rule}: {_spoke(inputs, 'for')}; {firm} {of} agree without hedging{_eg(inputs, 'agree')}; none disagree"
     else:
         status = "unverified"
         needs = f"confirmed needs {rules.confirm_min} independent unhedged agreeing articles (or a confirming source) making {rules.confirm_share:.0%} of the coverage"
@@ -147,7 +141,7 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
         if inputs.agree_hedged:
             main += f"; {inputs.agree_hedged} more agree with hedges"
         if inputs.confirmations:
-            context.append(f"context (not enough to confirm it): quoted for it: {_for(inputs)}")
+            context.append(f"context (not enough to confirm it): quoted for it: {_spoke(inputs, 'for')}")
     if inputs.discuss:
         context.append(
             f"context: {_n(inputs.discuss, 'article reports', 'articles report')} it without taking a side{_eg(inputs, 'discuss')}"
