@@ -45,6 +45,18 @@ class Settings(BaseSettings):
     min_article_chars: int = Field(40, ge=1, description="Shortest article text (characters after cleaning) that is stored.")
     api_token: str = Field("", description="Bearer token for the API's write endpoints; writing is off when empty.")
     api_max_body_bytes: int = Field(10 * MiB, gt=0, description="Largest request body the API accepts, checked before it is read.")
+    api_auth_max_failures: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="Wrong API tokens (bearer or form) one client address may send within CLAIMWATCH_API_AUTH_LOCKOUT_S before its writes get 429.",
+    )
+    api_auth_lockout_s: int = Field(
+        900,
+        ge=1,
+        le=86_400,
+        description="Window, in seconds, over which wrong tokens are counted; a locked-out address may try again once its oldest counted failure is this old.",
+    )
     api_max_concurrent_writes: int = Field(
         4, ge=1, le=64, description="Write requests the API runs at once; more get 503 with Retry-After, so readers are never starved."
     )

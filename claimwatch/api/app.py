@@ -37,7 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Scope
 
-from claimwatch.api.guard import HeadAsGet, RequestGuard, SecurityHeaders, token_matches
+from claimwatch.api.guard import AuthFailures, HeadAsGet, RequestGuard, SecurityHeaders, token_matches
 from claimwatch.api.pages import Web, add_pages, form_write, page_info
 from claimwatch.api.render import json_for_script
 from claimwatch.engine.pipeline import Pipeline
@@ -210,6 +210,10 @@ _ERROR_DOCS: dict[int, dict[str, Any]] = {
     },
     413: {"description": "The request body is over CLAIMWATCH_API_MAX_BODY_BYTES (refused before it is read)"},
     422: {"description": "A parameter or the body does not validate"},
+    429: {
+        "description": "Too many wrong tokens from this address (CLAIMWATCH_API_AUTH_MAX_FAILURES within CLAIMWATCH_API_AUTH_LOCKOUT_S); retry after Retry-After seconds",
+        "headers": {"Retry-After": {"description": "Seconds until this address may try a token again", "schema": {"type": "integer"}}},
+    },
     503: {
         "description": "Busy (every write slot taken; retry after Retry-After seconds) or the database is unavailable",
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
@@ -217,7 +221,7 @@ _ERROR_DOCS: dict[int, dict[str, Any]] = {
     500: {"description": "Unexpected server error"},
 }
 READ_ERRORS = (422, 503, 500)
-WRITE_ERRORS = (400, 401, 403, 413, 422, 503, 500)
+WRITE_ERRORS = (400, 401, 403, 413, 422, 429, 503, 500)
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -256,6 +260,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "body_too_large",
+    429: "too_many_failures",
     503: "unavailable",
 }
 
@@ -665,7 +670,8 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
 
     # -- pages, feeds, static files --------------------------------------------------------------
 
-    add_pages(app, Web(pipeline=pipeline, settings=settings, templates=templates, search_claims=search_claims))
+    failures = AuthFailures(settings.api_auth_max_failures, float(settings.api_auth_lockout_s))
+    add_pages(app, Web(pipeline=pipeline, settings=settings, templates=templates, search_claims=search_claims, failures=failures))
 
     @app.get("/static/claimwatch.css", include_in_schema=False)
     async def stylesheet_file() -> Response:
@@ -724,6 +730,7 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
             is_form_write=is_form_write,
             refuse=refuse,
             retry_after=RETRY_AFTER_S,
+            failures=failures,
         )
         return SecurityHeaders(HeadAsGet(guarded), SECURITY_HEADERS)
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from claimwatch.api.guard import secret_matches
+from claimwatch.api.guard import AuthFailures, client_address, secret_matches
 from claimwatch.errors import InputError
 
 FORM_MAX_BYTES = 64 * 1024  # a review of a whole page of articles is a few kB
@@ -59,11 +59,16 @@ async def read_form(request: Request, limit: int = FORM_MAX_BYTES) -> Form:
     return Form(pairs)
 
 
-def check_form_token(form: Form, token: str) -> None:
-    """The token typed into the form must be the server's (compared in constant time); 403 otherwise."""
+def check_form_token(form: Form, token: str, request: Request, failures: AuthFailures) -> None:
+    """The token typed into the form must be the server's (compared in constant time); 403 otherwise.
+    A wrong one counts against the client's address like a wrong bearer token (the guard refuses a
+    locked-out address before its form is read)."""
     if not token:
         raise HTTPException(403, "writing is disabled: start the server with CLAIMWATCH_API_TOKEN set")
-    if not secret_matches(form.get("token"), token):
+    given = form.get("token")
+    if not secret_matches(given, token):
+        if given:
+            failures.record(client_address(request.scope))
         raise HTTPException(403, "wrong API token: type the server's CLAIMWATCH_API_TOKEN into the form")
 
 

@@ -3,7 +3,11 @@ the application reads a byte of the body.
 
     SecurityHeaders   every response (pages, JSON, errors, 500s) carries CSP, nosniff, DENY and no-referrer
     HeadAsGet         HEAD runs the GET route and drops the body: same status, same headers
-    RequestGuard      write routes: the bearer token first (401, or 403 when writing is off), then a free
+    AuthFailures      wrong tokens per client address: after `limit` of them within `window` seconds that
+                      address gets 429 with Retry-After on every write, right token or not, until the
+                      oldest failure is `window` seconds old (guessing a token costs hours, not seconds)
+    RequestGuard      write routes: a locked-out client first (429), then the bearer token (401, or 403
+                      when writing is off), then a free
                       write slot (503 with Retry-After at once, so slow writers cannot take every worker
                       thread from readers); every route: a declared Content-Length over the limit is 413
                       at once, and a streamed (chunked) body is counted and cut with 413 once over.
@@ -18,6 +22,9 @@ the server stops taking the rest of an oversized or refused upload instead of re
 from __future__ import annotations
 
 import hmac
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,6 +51,67 @@ def token_matches(authorization: bytes | None, token: str) -> bool:
         return False
     scheme, _, credentials = authorization.strip().partition(b" ")
     return scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), token.encode("utf-8"))
+
+
+class AuthFailures:
+    """Wrong tokens per client address in a sliding window; shared by the bearer check and the forms.
+
+    Used from the event loop and from worker threads (the form routes), hence the lock. At most
+    `max_clients` addresses are remembered: past that, the ones whose failures are all older than the
+    window are forgotten first, then the oldest, so a flood of addresses cannot grow it without bound."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.max_clients = max_clients
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._failures.get(client, deque())
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        return times
+
+    def retry_after(self, client: str) -> int:
+        """Seconds until `client` may try a token again; 0 when it is not locked out."""
+        with self._lock:
+            now = self.clock()
+            times = self._recent(client, now)
+            if len(times) < self.limit:
+                return 0
+            return max(1, int(times[-self.limit] + self.window - now + 0.999))
+
+    def record(self, client: str) -> None:
+        """Count one wrong token from `client`."""
+        with self._lock:
+            now = self.clock()
+            times = self._recent(client, now)
+            times.append(now)
+            while len(times) > self.limit:
+                times.popleft()
+            self._failures[client] = times
+            if len(self._failures) > self.max_clients:
+                for key in [k for k, v in self._failures.items() if not self._recent(k, now)]:
+                    del self._failures[key]
+                while len(self._failures) > self.max_clients:
+                    del self._failures[next(iter(self._failures))]
+
+
+def client_address(scope: Scope) -> str:
+    """The peer address of a request (behind a reverse proxy: the proxy's, unless the server is told to trust it)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def locked_out_message(seconds: int) -> str:
+    return f"too many wrong tokens from this address; retry in {seconds} s"
+
+
+def presents_token(authorization: bytes | None) -> bool:
+    """Whether an Authorization header carries any credentials at all (a guess, when they are wrong)."""
+    return bool(authorization and authorization.strip().partition(b" ")[2].strip())
 
 
 def secret_matches(given: str | None, token: str) -> bool:
@@ -134,6 +202,7 @@ class RequestGuard:
         retry_after: int = 5,
         is_form_write: Callable[[Scope], bool] | None = None,
         max_form_bytes: int = 64 * 1024,
+        failures: AuthFailures | None = None,
     ) -> None:
         self.app = app
         self.token = token
@@ -144,6 +213,7 @@ class RequestGuard:
         self.retry_after = retry_after
         self.is_form_write = is_form_write or (lambda _scope: False)
         self.max_form_bytes = max_form_bytes
+        self.failures = failures or AuthFailures(10, 300.0)
         self.active_writes = 0  # only touched on the event loop: no lock needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -175,7 +245,15 @@ class RequestGuard:
             if not self.token:
                 await answer(403, "forbidden", "writing is disabled: start the server with CLAIMWATCH_API_TOKEN set")
                 return
-            if not form and not token_matches(header(scope, b"authorization"), self.token):
+            client = client_address(scope)
+            wait = self.failures.retry_after(client)
+            if wait:
+                await answer(429, "too_many_failures", locked_out_message(wait), {"Retry-After": str(wait)})
+                return
+            authorization = header(scope, b"authorization")
+            if not form and not token_matches(authorization, self.token):
+                if presents_token(authorization):  # a guess; a request that sent no token guessed nothing
+                    self.failures.record(client)
                 await answer(401, "unauthorized", "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
                 return
         if length_value is not None and length is None:

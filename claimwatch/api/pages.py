@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from claimwatch.api.atom import ATOM, atom_feed
 from claimwatch.api.forms import Form, article_id, check_form_token, read_form
+from claimwatch.api.guard import AuthFailures
 from claimwatch.api.render import attribution_spans, chart, evidence_spans, segments, version_diffs
 from claimwatch.errors import ConfigError, InputError
 from claimwatch.records import CLAIM_STATUSES, STANCE_LABELS, VERDICTS, Dossier
@@ -66,6 +67,7 @@ class Web:
     settings: Settings
     templates: Jinja2Templates
     search_claims: Callable[[str, int], list[dict[str, Any]]]
+    failures: AuthFailures
 
     @property
     def store(self) -> Store:
@@ -231,7 +233,7 @@ def add_pages(app: FastAPI, web: Web) -> None:
 
     async def writable_form(request: Request) -> Form:
         form = await read_form(request)
-        check_form_token(form, settings.api_token)
+        check_form_token(form, settings.api_token, request, web.failures)
         return form
 
     @app.post("/claims/{claim_id}/review", include_in_schema=False, dependencies=[Depends(form_write)])

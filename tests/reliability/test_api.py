@@ -657,3 +657,68 @@ def test_slow_writers_do_not_starve_readers(demo_copy: Path) -> None:
     assert statuses.count(200) <= 4 and statuses.count(200) + statuses.count(503) == writers, statuses
     assert all(retry == "5" for s, retry, _ in results if s == 503)
     assert len(seen) <= 4  # refused writers never fetched
+
+
+# -- wrong tokens: lockout per address --------------------------------------------------------------
+
+
+def call_from(app: Any, client: tuple[str, int], method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request to the ASGI app in process, from a given peer address."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            return await c.request(method, path, **kwargs)
+
+    return asyncio.run(go())
+
+
+def test_wrong_tokens_lock_an_address_out_of_every_write(demo_copy: Path) -> None:
+    app = create_app(Settings(db=str(demo_copy), api_token=TOKEN, api_auth_max_failures=3, api_auth_lockout_s=600))
+    guesser, other = ("203.0.113.7", 5000), ("198.51.100.9", 5000)
+    claim = {"text": "Iran approved military cooperation with the United States"}
+    for _ in range(2):  # a request without any token guessed nothing and does not count
+        json_error(call_from(app, guesser, "POST", "/api/claims", json=claim), 401, "unauthorized")
+    for i in range(3):
+        json_error(call_from(app, guesser, "POST", "/api/claims", json=claim, headers={"Authorization": f"Bearer guess-{i}"}), 401)
+    r = call_from(app, guesser, "POST", "/api/claims", json=claim, headers=AUTH)  # the right token, too late
+    message = json_error(r, 429, "too_many_failures")
+    assert "too many wrong tokens" in message
+    assert 590 <= int(r.headers["retry-after"]) <= 600
+    # a form write from the same address is refused before its body is read; reads still work
+    form = call_from(app, guesser, "POST", "/claims/1/review", data={"token": TOKEN, "verdict": "false", "by": "x"})
+    assert form.status_code == 429 and "text/html" in form.headers["content-type"] and "too many wrong tokens" in form.text
+    assert call_from(app, guesser, "GET", "/api/claims").status_code == 200
+    # another address is not affected
+    assert call_from(app, other, "POST", "/api/claims", json=claim, headers=AUTH).status_code in (200, 201)
+
+
+def test_wrong_form_tokens_count_like_wrong_bearer_tokens(demo_copy: Path) -> None:
+    app = create_app(Settings(db=str(demo_copy), api_token=TOKEN, api_auth_max_failures=2))
+    peer = ("203.0.113.8", 5000)
+    for i in range(2):
+        r = call_from(app, peer, "POST", "/claims/1/review", data={"token": f"guess-{i}", "verdict": "false", "by": "x"})
+        assert r.status_code == 403 and "wrong API token" in r.text
+    r = call_from(app, peer, "POST", "/claims/1/review", data={"token": TOKEN, "verdict": "false", "by": "x"})
+    assert r.status_code == 429
+    r = call_from(app, peer, "POST", "/api/claims/1/reviews", json={"by": "x", "verdict": "false"}, headers=AUTH)
+    json_error(r, 429, "too_many_failures")
+
+
+def test_a_lockout_ends_when_its_oldest_failure_leaves_the_window() -> None:
+    from claimwatch.api.guard import AuthFailures
+
+    now = [1000.0]
+    failures = AuthFailures(3, 60.0, clock=lambda: now[0], max_clients=4)
+    for step in (0.0, 10.0, 20.0):
+        now[0] = 1000.0 + step
+        failures.record("a")
+    assert failures.retry_after("a") == 40  # the first failure (t=1000) leaves the window at t=1060
+    assert failures.retry_after("b") == 0
+    now[0] = 1060.0
+    assert failures.retry_after("a") == 0  # two failures left in the window: one more guess allowed
+    failures.record("a")
+    assert failures.retry_after("a") == 10
+    for n in range(10):  # a flood of addresses keeps at most max_clients of them
+        failures.record(f"flood-{n}")
+    assert len(failures._failures) <= 4
