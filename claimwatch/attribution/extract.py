@@ -336,7 +336,7 @@ def _cue_span(tok: Token, lex: Lexicon) -> tuple[int, int]:
 
 
 _EVIDENTIAL = {"suggest", "indicate", "show", "mean", "imply"}  # "..., suggesting that": the writer's inference
-_PHRASAL_ONLY = {"brush", "wave", "laugh", "knock", "shoot", "speak"}
+_PHRASAL_ONLY = {"brush", "wave", "laugh", "knock", "shoot", "speak", "walk"}
 
 
 def _verb_s(tok: Token, lex: Lexicon) -> str | None:
@@ -838,12 +838,18 @@ def _claim_words(doc: Doc) -> list[tuple[int, str]]:
     return [(t.i, t.lemma_.lower()) for t in said if t.lemma_.lower() in content]
 
 
+_NOBODY = {"nothing", "nobody", "none", "noone"}
+
+
 def _negated(tok: Token) -> bool:
-    """A negated predicate: "was not captured", "was nowhere near", "had no role"."""
+    """A negated predicate: "was not captured", "was nowhere near", "had no role", "no photos have been
+    circulated", "we have seen nothing", "was no longer a possibility"."""
     return any(
         c.dep_ == "neg"
         or (c.dep_ == "advmod" and c.lower_ in ("never", "nowhere"))
-        or (c.dep_ in ("attr", "dobj") and any(d.dep_ == "det" and d.lower_ == "no" for d in c.children))
+        or (c.dep_ == "advmod" and c.lower_ == "longer" and any(d.lower_ == "no" for d in c.children))
+        or (c.dep_ in ("attr", "dobj", "nsubj", "nsubjpass") and any(d.dep_ == "det" and d.lower_ == "no" for d in c.children))
+        or (c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lower_ in _NOBODY)
         for c in tok.children
     )
 
@@ -885,6 +891,22 @@ def _negates_claim(doc: Doc, start: int, end: int, claimed: Callable[[], set[str
         words = _content_lemmas(t for t in core if start <= t.i < end)
         if words and words & claimed() and (not subject_words or subject_words & claimed()):
             return True
+    return False
+
+
+def _reports_denial(doc: Doc, start: int, end: int, lex: Lexicon) -> bool:
+    """The content itself reports a denial: "said the ministry had denied the reports", "said accounts of Isis
+    supporters were denying the reports" (a denial verb as a predicate of the content, not negated, not asked
+    or wished: "asked whether he would deny it" is none)."""
+    for tok in doc[start:end]:
+        if tok.pos_ != "VERB" or tok.lemma_.lower() not in lex.denial or _negated(tok):
+            continue
+        clause = [tok, *[a for a in tok.ancestors if start <= a.i < end]]
+        if any(a.lemma_.lower() in _WISHING or any(c.dep_ == "mark" and c.lower_ in _WISHING for c in a.children) for a in clause):
+            continue
+        if any(c.dep_ == "aux" and c.lemma_.lower() in _INTENT for c in tok.children):
+            continue  # "would deny", "could dismiss": not a denial made
+        return True
     return False
 
 
@@ -1008,6 +1030,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 or phrasal_key in lex.denial_phrasal
                 or (lemma == "echo" and "denial" in cue.lower())
                 or _says_false(doc, c_start, c_end, content, lex)
+                or _reports_denial(doc, c_start, c_end, lex)
                 or (lemma in lex.rebuttal_cues and bool(lex.rebuttal_markers.search(content)))
                 or (lemma in lex.negation_rebuttal_cues and _negation_rebuts(doc, c_start, c_end))
                 or _negates_claim(doc, c_start, c_end, partial(claims_before, claimed, sent.start))

@@ -130,7 +130,7 @@ def test_dev2_set_floor() -> None:
     q = report["quality"]
     assert report["articles"] == 23 and q["source_cue"]["gold"] == 267 and q["denials_flagged"]["gold"] == 68
     assert q["source_cue"]["precision"] >= 0.96 and q["source_cue"]["recall"] >= 0.93, q
-    assert q["denials_flagged"]["rate"] >= 0.72, q
+    assert q["denials_flagged"]["rate"] >= 0.74, q
     assert q["content"]["recall"] >= 0.84 and q["kind"]["recall"] >= 0.81, q
     assert report["source_problems"] == []
 
@@ -158,8 +158,25 @@ def test_heldout2_set_floor() -> None:
     q = report["quality"]
     assert report["articles"] == 14 and q["source_cue"]["gold"] == 162 and q["denials_flagged"]["gold"] == 49
     assert q["source_cue"]["precision"] >= 0.91 and q["source_cue"]["recall"] >= 0.85, q
-    assert q["denials_flagged"]["rate"] >= 0.48, q
+    assert q["denials_flagged"]["rate"] >= 0.6, q
     assert q["content"]["recall"] >= 0.8 and q["kind"]["recall"] >= 0.68, q
+
+
+# Session 14: attribution_heldout.jsonl and attribution_heldout2.jsonl, once measured, became development
+# sets (their denial misses led to the rules of test_denials_reported_negated_by_no_or_nothing_and_recanted:
+# heldout2 31 of 49 denials flagged, P 0.929 / R 0.889). This fourth set (24 FNC-1 bodies never used before,
+# drawn at random with seed 20261126, half from bodies with a 'disagree' pair; 302 attributions, 29 denials)
+# was annotated before those changes, blind to the extractor, and measured before (P 0.904 / R 0.748, 6 of 29
+# denials flagged) and once after them (P 0.904 / R 0.748, 7 of 29, denial precision 0.60 -> 0.47); never
+# tuned on. Its annotators also counted speech reported inside quotations ('"I told them...," she said'),
+# which the extractor leaves to the quoted speaker: 13 of its 76 misses.
+def test_heldout3_set_floor() -> None:
+    report = bench_attribution(GOLD.with_name("attribution_heldout3.jsonl"), None)
+    q = report["quality"]
+    assert report["articles"] == 24 and q["source_cue"]["gold"] == 302 and q["denials_flagged"]["gold"] == 29
+    assert q["source_cue"]["precision"] >= 0.88 and q["source_cue"]["recall"] >= 0.72, q
+    assert q["denials_flagged"]["rate"] >= 0.2, q
+    assert q["content"]["recall"] >= 0.68, q
 
 
 # Rules of issue #16 (each failed on the rules before it): sentences written for the tests, never
@@ -251,6 +268,25 @@ def test_a_negation_of_an_earlier_claim_is_a_denial() -> None:
         "“Responsibility lies with the council,” the mayor said.",
     ):
         assert not attributions(text)[0].denial, text
+
+
+def test_denials_reported_negated_by_no_or_nothing_and_recanted() -> None:
+    # written for the tests (session 14), never taken from a held-out set
+    items = attributions(
+        "Local media reported that soldiers had seized the airport. "
+        "A spokesman said no soldiers had seized the airport. "
+        "The analyst said the rebels had denied the report. "
+        "Officials said the rumors of his death were premature. "
+        "The writer recanted the story on Monday. "
+        "The mayor was walking back his remarks."
+    )
+    assert find(items, "spokesman", "said").denial  # "no soldiers ... had seized": a negated earlier claim
+    assert find(items, "analyst", "said").denial  # the content reports a denial
+    assert find(items, "Officials", "said").denial
+    assert find(items, "writer", "recanted").denial
+    assert find(items, "mayor", "walking back").denial
+    assert not find(attributions("The lawyer said his client would deny the charges."), "lawyer", "said").denial  # an intention
+    assert not find(attributions("The minister said nothing had changed since Monday."), "minister", "said").denial  # no earlier claim
 
 
 def test_participles_and_relatives_that_report() -> None:
