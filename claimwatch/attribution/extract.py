@@ -838,7 +838,7 @@ def _claim_words(doc: Doc) -> list[tuple[int, str]]:
     return [(t.i, t.lemma_.lower()) for t in said if t.lemma_.lower() in content]
 
 
-_NOBODY = {"nothing", "nobody", "none", "noone"}
+_NEGATIVE_PRONOUNS = {"nothing", "nobody", "none", "noone"}
 
 
 def _negated(tok: Token) -> bool:
@@ -849,7 +849,7 @@ def _negated(tok: Token) -> bool:
         or (c.dep_ == "advmod" and c.lower_ in ("never", "nowhere"))
         or (c.dep_ == "advmod" and c.lower_ == "longer" and any(d.lower_ == "no" for d in c.children))
         or (c.dep_ in ("attr", "dobj", "nsubj", "nsubjpass") and any(d.dep_ == "det" and d.lower_ == "no" for d in c.children))
-        or (c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lower_ in _NOBODY)
+        or (c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lower_ in _NEGATIVE_PRONOUNS)
         for c in tok.children
     )
 
