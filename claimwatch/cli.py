@@ -238,7 +238,7 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
         for a in attributions:
             flags = ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
             out.print(
-                f"- {escape(a.source or '(unnamed)')} \\[{escape(a.cue)}] {a.kind}{' ' + flags if flags else ''}: {_short(a.content, 100)}",
+                f"- {escape((a.source + (', ' + a.source_role if a.source_role else '')) if a.source else '(unnamed)')} \\[{escape(a.cue)}] {a.kind}{' ' + flags if flags else ''}: {_short(a.content, 100)}",
                 highlight=False,
             )
     if per_claim:
@@ -292,7 +292,11 @@ def analyze(
     table = Table("source", "cue", "kind", "flags", "channel", "content")
     for a in result.attributions:
         flags = ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
-        source = a.source + (f" ({a.resolved_from})" if a.resolved_from else "") if a.source else "(unnamed)"
+        source = (
+            a.source + (f", {a.source_role}" if a.source_role else "") + (f" ({a.resolved_from})" if a.resolved_from else "")
+            if a.source
+            else "(unnamed)"
+        )
         table.add_row(escape(source), escape(a.cue), a.kind, flags, escape(a.channel or ""), _short(a.content, 60))
     out.print(table)
 
@@ -448,7 +452,8 @@ def _show_dossier(claim_id: int, db: str | None, offset: int, limit: int | None,
     for label, mentions in (("against it", d.denied_by), ("for it", d.confirmed_by)):
         for m in mentions:
             channel = f" to {m.channel}" if m.channel else ""
-            said = f"{m.source} ({m.cue}{channel})"
+            role = f", {m.role}" if m.role else ""
+            said = f"{m.source}{role} ({m.cue}{channel})"
             out.print(f"{label}: {escape(said)} in #{m.article_id}: “{_short(m.content, 80)}”", highlight=False)
     table = Table("id", "date", "outlet", "stance", "confidence", "hedged", "evidence", "copies")
     for e in d.entries:

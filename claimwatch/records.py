@@ -118,7 +118,8 @@ class Attribution(Record):
     content_start: int = -1
     content_end: int = -1
     sentence_index: int = -1
-    resolved_from: str | None = None  # the pronoun this source was resolved from, if any
+    resolved_from: str | None = None  # the pronoun or role noun this source was resolved from, if any
+    source_role: str | None = None  # the role set off beside a named source ("the health ministry's spokesman")
 
 
 @dataclass
@@ -194,6 +195,7 @@ class SourceMention(Record):
     hedged: bool = False
     denial: bool = False
     confirmation: bool = False
+    role: str | None = None  # the role written beside the source's name ("the health ministry's spokesman")
 
 
 @dataclass

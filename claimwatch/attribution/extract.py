@@ -32,6 +32,8 @@ Pronouns ("he", "it", "they") and role nouns ("the minister", "the company", "th
 are resolved to the nearest earlier compatible named source or entity (`resolved_from` keeps the mention);
 "he"/"she" agree in gender with what they resolved to before or a title ("Mr", "spokeswoman"), and the
 person who is the subject of the sentence just before is preferred over an older speaker.
+A name with a role set off by commas keeps the name as the source and the role as `source_role`
+("The former head of the agency, General Tom Hale, said" -> General Tom Hale, "The former head of the agency").
 Lines without final punctuation (headlines, captions) are sentences of their own (`mark_line_starts`).
 """
 
@@ -105,6 +107,33 @@ def _source_span(head: Token) -> tuple[int, int]:
     while start < end and (doc[start].is_punct and doc[start].text not in QUOTES or doc[start].is_space):
         start += 1
     return start, end + 1
+
+
+def _appositive_role(doc: Doc, span: tuple[int, int]) -> tuple[int, int] | None:
+    """The role set off by commas beside a named source: "The former head of the agency, General Tom Hale"
+    (role first) or "Ahmed Rudaini, the health ministry's spokesman" (name first) give the role's tokens;
+    a name beside a name ("the newspaper, As-Safir") or no apposition gives None."""
+    root = doc[span[0] : span[1]].root
+    if not (root.pos_ == "PROPN" or root.ent_type_ == "PERSON"):
+        return None
+    head = root.head
+    if root.dep_ == "appos" and head.i < root.i and head.pos_ in ("NOUN", "PRON") and doc[root.left_edge.i - 1].text == ",":
+        start, end = head.left_edge.i, root.left_edge.i - 1  # role first: up to the comma before the name
+    else:
+        role = next(
+            (c for c in root.children if c.dep_ == "appos" and c.i > root.i and c.pos_ == "NOUN" and doc[c.left_edge.i - 1].text == ","),
+            None,
+        )
+        if role is None:
+            return None
+        start, end = role.left_edge.i, role.right_edge.i + 1
+    while start < end and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    if end - start > 16 or any("\n" in t.text_with_ws for t in doc[start : end - 1]) or any(t.text in QUOTES for t in doc[start:end]):
+        return None  # a clause, a quotation or something across a line break, not a role
+    return (start, end) if start < end else None
 
 
 _DASHES = {"—", "–", "--", "-", "―"}
@@ -1016,6 +1045,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 c_start = _quote_start(doc, text, quoted, c_start, sent)  # '"A. B," he said': the whole quotation
             taken.add(found.cue_token.i)
             src_start, src_end, source = _char(doc, found.source)
+            role = _char(doc, _appositive_role(doc, found.source) if found.source is not None else None)[2] or None
             cue_start, cue_end, cue = _char(doc, found.cue)
             con_start, con_end, content = _char(doc, (c_start, c_end))
             ch = _char(doc, found.channel)
@@ -1057,6 +1087,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                     content_start=con_start,
                     content_end=con_end,
                     sentence_index=s_index,
+                    source_role=role,
                 )
             )
     return _resolve_sources(doc, out, lex, sentences)

@@ -115,6 +115,8 @@ class AttributionRow(Base):
     confirmation: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str | None] = mapped_column(Text)
     offsets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    source_role: Mapped[str | None] = mapped_column(Text)  # "the health ministry's spokesman" beside the name
+    resolved_from: Mapped[str | None] = mapped_column(Text)  # the pronoun or role noun the source was resolved from
     article: Mapped[ArticleRow] = relationship(back_populates="attributions")
 
 

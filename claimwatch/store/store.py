@@ -105,6 +105,8 @@ def attribution_from_row(row: AttributionRow) -> Attribution:
         denial=row.denial,
         confirmation=row.confirmation,
         channel=row.channel,
+        source_role=row.source_role,
+        resolved_from=row.resolved_from,
         **{k: int(v) for k, v in (row.offsets or {}).items()},  # type: ignore[arg-type]
     )
 
@@ -368,6 +370,8 @@ class Store(ReviewStore, WatchingStore):
                         confirmation=a.confirmation,
                         channel=a.channel,
                         offsets={k: getattr(a, k) for k in _OFFSET_FIELDS},
+                        source_role=a.source_role,
+                        resolved_from=a.resolved_from,
                     )
                 )
             row.analysed_version = version

@@ -490,6 +490,7 @@ def mentions(entries: list[DossierEntry], claim: str) -> tuple[list[SourceMentio
                 hedged=a.hedged,
                 denial=a.denial,
                 confirmation=a.confirmation,
+                role=a.source_role,
             )
             if not (a.denial or a.confirmation):
                 reported.append(mention)

@@ -175,9 +175,12 @@ def source_author(name: str, outlets: Iterable[str | None] = ()) -> dict[str, An
 
 
 def _claim_author(entry: DossierEntry, outlets: Iterable[str | None]) -> dict[str, Any] | None:
-    """The first named source that states the claim in its first appearance (denials do not state it)."""
+    """The first named source that states the claim in its first appearance (denials do not state it), with
+    the role written beside a person's name as their `jobTitle`."""
     for a in entry.attributions:
         if a.source and not a.denial and (author := source_author(a.source, outlets)) is not None:
+            if a.source_role and author["@type"] == "Person":
+                author["jobTitle"] = a.source_role
             return author
     return None
 

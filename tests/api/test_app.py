@@ -107,7 +107,7 @@ def test_ingest_analyses_matches_and_keeps_bad_items_apart(client: Client) -> No
         "outlet": "Tehran Times",
         "published": "2014-09-17",
         "text": "Iran's foreign ministry on Wednesday denied that Ayatollah Ali Khamenei had approved military cooperation with the United States. "
-        '"There is no such cooperation," spokeswoman Marzieh Afkham told reporters in Tehran.',
+        "Marzieh Afkham, the ministry's spokeswoman, told reporters in Tehran that there was no such cooperation.",
     }
     r = client.post("/api/ingest", json={"articles": [good, {"text": "   "}], "urls": ["file:///etc/passwd"]}, headers=auth)
     assert r.status_code == 200, r.text
@@ -119,6 +119,10 @@ def test_ingest_analyses_matches_and_keeps_bad_items_apart(client: Client) -> No
     article = client.get(f"/api/articles/{new_id}").json()
     assert article["outlet"] == "Tehran Times" and article["published"].startswith("2014-09-17")
     assert any(a["denial"] for a in article["attributions"])
+    # the role beside a name is kept with the stored attribution and shown on the article page
+    [afkham] = [a for a in article["attributions"] if a["source"] == "Marzieh Afkham"]
+    assert afkham["source_role"] == "the ministry's spokeswoman"
+    assert 'Marzieh Afkham<span class="muted">, the ministry&#39;s spokeswoman</span>' in client.get(f"/articles/{new_id}").text
     d = client.get("/api/claims/5/dossier").json()
     assert new_id in [e["article_id"] for e in d["entries"]]
     assert any(t["date"] == "2014-09-17" for t in d["timeline"])

@@ -217,7 +217,11 @@ def test_roles_and_pronouns_resolve_to_the_named_source() -> None:
 
 def test_appositive_name_is_the_source() -> None:
     [hale] = attributions("The former head of the agency, General Tom Hale, said the plan had failed.")
-    assert hale.source == "General Tom Hale"
+    assert hale.source == "General Tom Hale" and hale.source_role == "The former head of the agency"
+    [roe] = attributions("Jane Roe, the company's chief engineer, said the bridge was safe.")
+    assert roe.source == "Jane Roe" and roe.source_role == "the company's chief engineer"
+    [plain] = attributions("Jane Roe said the bridge was safe.")
+    assert plain.source_role is None
 
 
 def test_hedged_denials_and_confirmations_keep_their_speaker() -> None:

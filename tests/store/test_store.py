@@ -85,9 +85,12 @@ def test_claims_attributions_and_stances_round_trip(store: Store) -> None:
     attribution = Attribution(
         source="Researchers", cue="said", content="the species may already be endangered", hedged=True, source_start=5
     )
-    store.save_attributions(aid, 1, [attribution])
-    [got] = store.attributions(aid)
+    named = Attribution(source="Jane Roe", cue="said", content="it is rare", source_role="the lead author", resolved_from="she")
+    store.save_attributions(aid, 1, [attribution, named])
+    got, roe = store.attributions(aid)
     assert got.source == "Researchers" and got.hedged and got.source_start == 5
+    assert got.source_role is None and got.resolved_from is None
+    assert roe.source_role == "the lead author" and roe.resolved_from == "she"  # both survive the store
     result = StanceResult(
         label="agree",
         probabilities={"agree": 0.9, "disagree": 0.0, "discuss": 0.1, "unrelated": 0.0},
