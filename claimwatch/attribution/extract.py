@@ -416,6 +416,30 @@ def _headline_cue(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     return _Found((before[0].i, before[-1].i + 1), (tok.i, tok.i + 1), tok, (after[0].i, after[-1].i + 1), None, lemma=lemma)
 
 
+def _quoted_as_saying(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
+    """ "X was quoted as saying (that) Y" and '"Y," X was quoted as saying': X said Y (the subject of the
+    passive "quoted" is the speaker; the cue runs from "quoted" to "saying")."""
+    if tok.lemma_.lower() != "quote" or tok.tag_ != "VBN":
+        return None
+    subject = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+    saying = next(
+        (
+            p
+            for a in tok.children
+            if a.dep_ == "prep" and a.lower_ == "as"
+            for p in a.children
+            if p.dep_ in ("pcomp", "pobj") and p.lemma_.lower() in lex.speech
+        ),
+        None,
+    )
+    if subject is None or saying is None:
+        return None
+    source = _source_span(subject)
+    has_clause = any(c.dep_ in ("ccomp", "xcomp") for c in saying.children)
+    content = _content_span(saying if has_clause else tok, sent, [source, (tok.i, saying.i + 1)])
+    return _Found(source, (tok.i, saying.i + 1), tok, content, _channel(tok), lemma=saying.lemma_.lower())
+
+
 def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     lemma = tok.lemma_.lower()
     headline = _headline_verb(tok, lex) if tok.pos_ in ("PROPN", "NOUN") and tok.is_title else None
@@ -832,6 +856,7 @@ def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> b
 
 _CLAIM_NOUNS = {"report", "claim", "rumor", "rumour", "allegation", "assertion", "suggestion", "speculation", "story", "accusation"}
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ"}
+_SPEECH_NOUNS = {"mention", "comment", "statement", "remark", "reference", "announcement"}
 # negated, these say that the speaker does not know, not that a claim is false
 _UNINFORMED = {
     "see", "hear", "know", "receive", "have", "get", "find", "remember", "notice", "learn", "detect",
@@ -906,6 +931,8 @@ def _negates_claim(doc: Doc, start: int, end: int, claimed: Callable[[], set[str
             continue  # "would not launch an operation", "will not do the strikes alone": an intention
         if any(c.dep_ in ("nsubj", "expl") and c.lower_ in ("it", "this", "that") for c in pred.children):
             continue  # "it's not about the money"
+        if any(c.dep_ in ("dobj", "attr") and c.lemma_.lower() in _SPEECH_NOUNS for c in pred.children):
+            continue  # "did not make any mention of Obama", "made no comment": silence, not a denial
         core = [pred]
         for c in pred.children:
             if c.dep_ in ("attr", "acomp", "oprd", "dobj"):  # "is not his wife"
@@ -930,6 +957,9 @@ def _reports_denial(doc: Doc, start: int, end: int, lex: Lexicon) -> bool:
     for tok in doc[start:end]:
         if tok.pos_ != "VERB" or tok.lemma_.lower() not in lex.denial or _negated(tok):
             continue
+        objects = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+        if objects and not any(o.lemma_.lower() in _CLAIM_NOUNS | {"it", "this", "that", "them"} for o in objects):
+            continue  # "rejected U.S. efforts to talk": an offer turned down, not a claim denied
         clause = [tok, *[a for a in tok.ancestors if start <= a.i < end]]
         if any(a.lemma_.lower() in _WISHING or any(c.dep_ == "mark" and c.lower_ in _WISHING for c in a.children) for a in clause):
             continue
@@ -1031,6 +1061,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 _according_to(tok, sent)
                 or _per(tok, sent)
                 or _noun_cue(tok, sent, lex)
+                or _quoted_as_saying(tok, sent, lex)
                 or _speech_verb(tok, sent, lex)
                 or (_headline_cue(tok, sent, lex) if tok.is_title and tok.lower_.endswith("s") else None)
             )

@@ -174,9 +174,25 @@ def test_heldout3_set_floor() -> None:
     report = bench_attribution(GOLD.with_name("attribution_heldout3.jsonl"), None)
     q = report["quality"]
     assert report["articles"] == 24 and q["source_cue"]["gold"] == 302 and q["denials_flagged"]["gold"] == 29
-    assert q["source_cue"]["precision"] >= 0.88 and q["source_cue"]["recall"] >= 0.72, q
+    assert q["source_cue"]["precision"] >= 0.88 and q["source_cue"]["recall"] >= 0.74, q
     assert q["denials_flagged"]["rate"] >= 0.2, q
     assert q["content"]["recall"] >= 0.68, q
+
+
+# The third set then became a development set (its misses led to "quoted as saying", "corroborated", "swears",
+# "charged" and to three denial false positives removed: P 0.902 / R 0.758, 7 of 29, denial precision 0.70).
+# A fifth set, held out (24 more FNC-1 bodies never used, seed 20261127; 269 attributions, 36 denials), was
+# annotated blind before those changes with the gold sets' conventions written out (speech inside a
+# quotation is the quoted speaker's; adverbs are hedges, not cues). Before them: P 0.956 / R 0.814, 8 of 36
+# denials; measured once after them: the same (P 0.956 / R 0.814, 8 of 36; content R 0.762, kind R 0.714,
+# hedged P 0.50 / R 0.33, confirmation P 1.0 / R 0.75, exact F1 0.739). Never tuned on.
+def test_heldout4_set_floor() -> None:
+    report = bench_attribution(GOLD.with_name("attribution_heldout4.jsonl"), None)
+    q = report["quality"]
+    assert report["articles"] == 24 and q["source_cue"]["gold"] == 269 and q["denials_flagged"]["gold"] == 36
+    assert q["source_cue"]["precision"] >= 0.93 and q["source_cue"]["recall"] >= 0.79, q
+    assert q["denials_flagged"]["rate"] >= 0.2, q
+    assert q["content"]["recall"] >= 0.73 and q["kind"]["recall"] >= 0.68, q
 
 
 # Rules of issue #16 (each failed on the rules before it): sentences written for the tests, never
@@ -291,6 +307,35 @@ def test_denials_reported_negated_by_no_or_nothing_and_recanted() -> None:
     assert find(items, "mayor", "walking back").denial
     assert not find(attributions("The lawyer said his client would deny the charges."), "lawyer", "said").denial  # an intention
     assert not find(attributions("The minister said nothing had changed since Monday."), "minister", "said").denial  # no earlier claim
+
+
+def test_quoted_as_saying_and_more_reporting_verbs() -> None:
+    # written for the tests (session 14), never taken from a held-out set
+    items = attributions(
+        "The diplomat was quoted as saying that the talks had failed. "
+        "“We will not sign,” the envoy was quoted as saying. "
+        "A second official corroborated the account. "
+        "The prosecutor charged that the mayor had taken bribes. "
+        "Her sister swears the letter is genuine."
+    )
+    diplomat = find(items, "diplomat", "quoted as saying")
+    assert diplomat.content == "the talks had failed"
+    assert find(items, "envoy", "quoted as saying").content == "We will not sign"
+    assert find(items, "second official", "corroborated").confirmation
+    find(items, "prosecutor", "charged")
+    find(items, "sister", "swears")
+    assert attributions("The minister was quoted in the newspaper.") == []
+
+
+def test_what_is_no_denial() -> None:
+    items = attributions(
+        "Reports said the general had fled. "
+        "Doctors said smoking leads to premature births. "
+        "The envoy said the rebels had rejected efforts to resume talks. "
+        "The general said he did not make any mention of the reports."
+    )
+    assert not any(a.denial for a in items if a.cue == "said"), [(a.source, a.denial) for a in items]
+    assert find(attributions("The agent said reports of his death were premature."), "agent", "said").denial
 
 
 def test_participles_and_relatives_that_report() -> None:
