@@ -365,7 +365,7 @@ def _cue_span(tok: Token, lex: Lexicon) -> tuple[int, int]:
 
 
 _EVIDENTIAL = {"suggest", "indicate", "show", "mean", "imply"}  # "..., suggesting that": the writer's inference
-_PHRASAL_ONLY = {"brush", "wave", "laugh", "knock", "shoot", "speak", "walk"}
+_PHRASAL_ONLY = {"brush", "wave", "laugh", "knock", "shoot", "speak", "walk", "point"}
 
 
 def _verb_s(tok: Token, lex: Lexicon) -> str | None:
@@ -449,6 +449,8 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None
     if lemma in _PHRASAL_ONLY and _particle(tok, lex) is None:
         return None  # "waved at the crowd": no statement
+    if lemma == "identify" and not any(c.dep_ == "prep" and c.lower_ == "as" for c in tok.children):
+        return None  # "identified the car": no statement; "identified her as his sister" is one
     if lemma == "call" and _particle(tok, lex) is not None and not any(c.dep_ in ("dobj", "oprd") for c in tok.children):
         speaker = _find_subject(tok) or _preceding_noun(tok)
         if speaker is None or speaker.lower_ in ("which", "that", "what", "who"):
@@ -702,6 +704,10 @@ def _noun_cue(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     content = _content_span(tok, sent, [source, cue])
     if tok.lemma_ == "make":
         content = next(((c.left_edge.i, c.right_edge.i + 1) for c in obj.children if c.dep_ == "ccomp"), content)
+    about = [c for c in obj.children if c.dep_ == "prep" and c.lower_ in ("over", "on", "about", "regarding")]
+    about += [c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("over", "on", "about", "regarding") and c.i > obj.i]
+    if about:  # "cast doubt over claims that ...", "raised questions about whether ...": what is doubted
+        content = min(about[0].i + 1, about[0].right_edge.i), about[0].right_edge.i + 1
     return _Found(source, cue, tok, content, _channel(tok))
 
 

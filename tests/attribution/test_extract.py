@@ -190,9 +190,25 @@ def test_heldout4_set_floor() -> None:
     report = bench_attribution(GOLD.with_name("attribution_heldout4.jsonl"), None)
     q = report["quality"]
     assert report["articles"] == 24 and q["source_cue"]["gold"] == 269 and q["denials_flagged"]["gold"] == 36
-    assert q["source_cue"]["precision"] >= 0.93 and q["source_cue"]["recall"] >= 0.79, q
+    assert q["source_cue"]["precision"] >= 0.93 and q["source_cue"]["recall"] >= 0.81, q
     assert q["denials_flagged"]["rate"] >= 0.2, q
     assert q["content"]["recall"] >= 0.73 and q["kind"]["recall"] >= 0.68, q
+
+
+# The fourth set then became a development set too (its misses led to "cast doubt over", "raised doubts/questions
+# about", "pointed out", "identified X as Y", "confessed": P 0.953 / R 0.829). The sixth set, held out (24 more
+# FNC-1 bodies never used, seed 20261128; 338 attributions, 50 denials), was annotated blind before those
+# changes: P 0.926 / R 0.781, 15 of 50 denials before them; measured once after: P 0.920 / R 0.784, 15 of 50
+# (content R 0.725, kind R 0.621, hedged P 0.71 / R 0.26, confirmation P 1.0 / R 0.80, exact F1 0.706).
+# 11 of its 73 misses are agentless ("is understood", "it is claimed"), most of them belief passives the written
+# conventions listed but the gold sets (and the extractor) leave to the hedged flag. Never tuned on.
+def test_heldout5_set_floor() -> None:
+    report = bench_attribution(GOLD.with_name("attribution_heldout5.jsonl"), None)
+    q = report["quality"]
+    assert report["articles"] == 24 and q["source_cue"]["gold"] == 338 and q["denials_flagged"]["gold"] == 50
+    assert q["source_cue"]["precision"] >= 0.9 and q["source_cue"]["recall"] >= 0.76, q
+    assert q["denials_flagged"]["rate"] >= 0.26, q
+    assert q["content"]["recall"] >= 0.7 and q["kind"]["recall"] >= 0.6, q
 
 
 # Rules of issue #16 (each failed on the rules before it): sentences written for the tests, never
@@ -325,6 +341,25 @@ def test_quoted_as_saying_and_more_reporting_verbs() -> None:
     find(items, "prosecutor", "charged")
     find(items, "sister", "swears")
     assert attributions("The minister was quoted in the newspaper.") == []
+
+
+def test_doubts_and_pointing_out() -> None:
+    # written for the tests (session 14), never taken from a held-out set
+    # "is believed to" hedges the sentence; like the gold sets, it is no attribution of its own
+    assert attributions("The officers are believed to have worked for the gang. The mayor thinks the bridge is safe.") == []
+    items = attributions(
+        "Geologists have cast doubt over claims that the crater was made by a meteorite. "
+        "The agency raised questions about whether the test was valid. "
+        "Critics pointed out that the route was closed."
+    )
+    assert find(items, "Geologists", "cast doubt").content == "claims that the crater was made by a meteorite"
+    assert find(items, "agency", "raised questions").content.endswith("the test was valid")
+    assert find(items, "Critics", "pointed out").content == "the route was closed"
+    assert attributions("He pointed at the map. The union raised the wages.") == []
+    items = attributions("Police identified the man as a former soldier. Two guards confessed that they had helped the prisoners.")
+    assert find(items, "Police", "identified").content == "the man as a former soldier"
+    find(items, "guards", "confessed")
+    assert attributions("Police identified the car.") == []
 
 
 def test_what_is_no_denial() -> None:
