@@ -1320,6 +1320,7 @@ def _resolve_sources(doc: Doc, attributions: list[Attribution], lex: Lexicon, se
                 candidates = _agreeing(candidates, low, genders)
             if candidates:
                 _, text = max(candidates)
+                text = re.sub(r"\s*['’]s$", "", text)  # "Dylan Thomas's stomach" names Dylan Thomas
                 a.resolved_from, a.source = a.source, text
                 if low not in ("it", "they", "them"):
                     genders[text] = "f" if low in ("she", "her") else "m"

@@ -254,6 +254,8 @@ def test_source_hygiene() -> None:
     assert attributions("It said the plant would close.") == []  # an unresolved pronoun is no source
     assert attributions("The ceasefire suggests that talks are working. Both noted that the deal was fragile.") == []
     assert attributions("The senator tweeted on Monday.") == []  # a cue with no content is no attribution
+    [told] = attributions("Doctors found a spider in Dylan Thomas's stomach. He told reporters that it hurt.")
+    assert told.source == "Dylan Thomas" and told.resolved_from == "He"  # not the possessive "Dylan Thomas's"
 
 
 # Rules of issue #17 (each failed on the rules before it): sentences written for the tests, never taken from
