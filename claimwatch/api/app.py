@@ -453,7 +453,7 @@ def create_app(settings: Settings, *, max_concurrent_writes: int | None = None, 
     @app.get(
         "/api/claims/{claim_id}",
         tags=["claims"],
-        summary="A claim (its fields at the top, `articles` the number of entries) with its dossier",
+        summary='A claim (its fields at the top, "articles" the number of entries) with its dossier',
         description=dossier_doc,
         responses=errors(404, *READ_ERRORS),
     )
