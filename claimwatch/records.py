@@ -235,7 +235,8 @@ class StatusInputs(Record):
     denials: list[str] = field(default_factory=list)  # sources that spoke against the claim (a denial, or confirming its opposite)
     confirmations: list[str] = field(default_factory=list)  # sources that spoke for it (a confirmation, or denying its opposite)
     uncertain: int = 0  # articles whose stance confidence is under the threshold (counted on no side)
-    opposite: int = 0  # articles the model labelled agree whose evidence states the claim's opposite (see StatusRules.opposite_as)
+    opposite: int = 0  # articles the model labelled agree or discuss whose evidence states the claim's opposite (StatusRules.opposite_as)
+    opposite_labels: list[str] = field(default_factory=list)  # the model's labels of those articles ("agree", "discuss")
     reversed: list[str] = field(default_factory=list)  # sources whose denial or confirmation was the other way round for the claim
     # the strongest evidence per side, 'outlet: "sentence"' ("agree", "disagree", "discuss", "uncertain"), and the
     # strongest source quoted against and for the claim ("against", "for"): 'source (cue "content")'

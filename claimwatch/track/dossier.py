@@ -6,8 +6,8 @@ never loads spaCy or a model: the checks below are text rules over stored senten
 Every denial and confirmation linked to the claim is checked against the claim's direction: a source
 that confirms the claim's opposite ("Sorkin confirmed that Bale would be playing" for "Christian Bale
 will not play Steve Jobs") speaks against it, and one that denies the opposite speaks for it. An
-article the model labelled agree whose best restatement of the claim has the opposite polarity is
-flagged `opposite` and counted as the status rules say (`StatusRules.opposite_as`). Stances whose
+article the model labelled agree or discuss whose best restatement of the claim has the opposite polarity
+("So the Batmobile isn't stolen" for "The Batmobile was stolen") is flagged `opposite` and counted as the status rules say (`StatusRules.opposite_as`). Stances whose
 probability is under `StatusRules.min_confidence` are `uncertain` and counted on no side. A reviewer's
 stance correction replaces the model's label (certain: confidence 1.0); excluded articles are left out.
 """
@@ -356,7 +356,7 @@ def make_entry(
         label, confidence = machine, stance.probabilities.get(machine, 0.0)
     linked = linked_attributions(attributions, evidence, claim)
     hedged = bool(article.title and headline_hedged(article.title)) or any(a.hedged and not a.denial for a in linked)
-    restated = _restating(evidence, claim) if correction is None and label == "agree" else None
+    restated = _restating(evidence, claim) if correction is None and label in ("agree", "discuss") else None
     entry = DossierEntry(
         article_id=article.id,
         title=article.title,
@@ -463,6 +463,7 @@ def status_inputs(
         confirmations=list(dict.fromkeys(m.source for m in supporting)),
         uncertain=counts["uncertain"],
         opposite=sum(1 for e in entries if e.opposite),
+        opposite_labels=[label for label in ("agree", "discuss") if any(e.opposite and e.stance == label for e in entries)],
         reversed=list(dict.fromkeys(m.source for m in reversed_)),
         examples=examples,
         min_confidence=rules.min_confidence,

@@ -28,7 +28,8 @@ class StatusRules:
     # of it, gold stances 0.629, our model's stances 0.664, and our model's stances on the 14 claims whose bodies
     # it never saw 0.852 (previous rules and inputs: 0.615 / 0.659 / 0.667). Test half, measured once afterwards:
     # gold stances 0.580 (was 0.598), our model's stances 0.497 (was 0.483), and on the 21 claims whose bodies it
-    # never saw 0.369 (was 0.296): under the 0.60 aimed at. A quarter as many debunks as firm reports already
+    # never saw 0.369 (was 0.296): under the 0.60 aimed at. With the opposite check extended to "discuss" labels
+    # (dev half, our model's stances: 0.697; the same thresholds stay best): test half 0.502, never-seen 0.401. A quarter as many debunks as firm reports already
     # marks a false rumour in Emergent; 5+ independent unhedged reports with nothing against them mark a true one.
     # deny_ratio below 0.25 was not tried: one debunk against a wall of firm reports is a dispute, not a denial.
     deny_min: int = 1  # disagreeing articles needed before "denied" is possible
@@ -58,6 +59,11 @@ def _eg(inputs: StatusInputs, side: str) -> str:
     return f", e.g. {example}" if example else ""
 
 
+def _labels(inputs: StatusInputs) -> str:
+    """The model's labels of the articles that state the claim's opposite: "agree", "discuss", "agree or discuss"."""
+    return " or ".join(inputs.opposite_labels) or "agree"
+
+
 def _agree(inputs: StatusInputs, of: str = "") -> str:
     """ "2 agree (1 hedged), e.g. …", or with `of`: "2 of 5 independent articles agree …"."""
     count = f"{inputs.agree}{' ' + of if of else ''}" if inputs.agree or of else "none"
@@ -69,7 +75,7 @@ def _disagree(inputs: StatusInputs, rules: StatusRules, of: str = "") -> str:
     """ "2 of 5 independent articles disagree (…), e.g. …" ("of …" only when given)."""
     flipped = ""
     if inputs.opposite and rules.opposite_as == "disagree":
-        flipped = f" ({inputs.opposite} labelled agree by the model, but stating the claim's opposite)"
+        flipped = f" ({inputs.opposite} labelled {_labels(inputs)} by the model, but stating the claim's opposite)"
     verb = "disagrees" if inputs.disagree == 1 else "disagree"
     return f"{inputs.disagree}{' ' + of if of else ''} {verb}{flipped}{_eg(inputs, 'disagree')}"
 
@@ -153,7 +159,7 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
         )
     if inputs.opposite and rules.opposite_as == "uncertain":
         context.append(
-            f"context: {_n(inputs.opposite, 'article')} labelled agree by the model state the claim's opposite: counted on no side"
+            f"context: {_n(inputs.opposite, 'article')} labelled {_labels(inputs)} by the model state the claim's opposite: counted on no side"
         )
     if inputs.reporters:
         hedge = f" ({_n(inputs.hedged_reports, 'hedged report')})" if inputs.hedged_reports else ""

@@ -57,6 +57,50 @@ def _articles(store: Store, *articles: Article) -> list[int]:
     return report.ingested
 
 
+def test_a_discuss_article_stating_the_opposite_counts_against_the_claim(store: Store) -> None:
+    claim_text = "The Batmobile was stolen from the film set"
+    rumour, debunk, report = _articles(
+        store,
+        Article(text="Rumours say the Batmobile was stolen from the film set in Detroit.", outlet="Geek Wire", origin="t:b1"),
+        Article(text="So the Batmobile was not stolen from the film set; it is safe in Detroit.", outlet="Free Press", origin="t:b2"),
+        Article(text="Police were asked whether the Batmobile was stolen from the set.", outlet="City News", origin="t:b3"),
+    )
+    claim = store.add_claim(claim_text)
+    assert claim.id is not None
+    store.save_stances(
+        [
+            _stance(
+                claim.id,
+                rumour,
+                "agree",
+                0.9,
+                _evidence(store, rumour, "Rumours say the Batmobile was stolen from the film set in Detroit."),
+            ),
+            # the model's mistake: "discuss", although the article says it was not stolen
+            _stance(
+                claim.id,
+                debunk,
+                "discuss",
+                0.7,
+                _evidence(store, debunk, "So the Batmobile was not stolen from the film set; it is safe in Detroit."),
+            ),
+            _stance(
+                claim.id,
+                report,
+                "discuss",
+                0.8,
+                _evidence(store, report, "Police were asked whether the Batmobile was stolen from the set."),
+            ),
+        ]
+    )
+    d = build_dossier(store, claim.id)
+    by_outlet = {e.outlet: e for e in d.entries}
+    assert by_outlet["Free Press"].opposite and by_outlet["Free Press"].counted_as == "disagree"
+    assert not by_outlet["City News"].opposite and by_outlet["City News"].counted_as == "discuss"
+    assert d.status == "denied"
+    assert "1 labelled discuss by the model, but stating the claim's opposite" in d.reasons[0]
+
+
 def test_a_confirmation_of_the_opposite_counts_against_the_claim(store: Store) -> None:
     drops, cast = _articles(
         store,
