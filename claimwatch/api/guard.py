@@ -213,7 +213,7 @@ class RequestGuard:
         self.retry_after = retry_after
         self.is_form_write = is_form_write or (lambda _scope: False)
         self.max_form_bytes = max_form_bytes
-        self.failures = failures or AuthFailures(10, 300.0)
+        self.failures = failures or AuthFailures(10, 900.0)  # the settings' defaults
         self.active_writes = 0  # only touched on the event loop: no lock needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

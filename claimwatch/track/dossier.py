@@ -7,7 +7,8 @@ Every denial and confirmation linked to the claim is checked against the claim's
 that confirms the claim's opposite ("Sorkin confirmed that Bale would be playing" for "Christian Bale
 will not play Steve Jobs") speaks against it, and one that denies the opposite speaks for it. An
 article the model labelled agree or discuss whose best restatement of the claim has the opposite polarity
-("So the Batmobile isn't stolen" for "The Batmobile was stolen") is flagged `opposite` and counted as the status rules say (`StatusRules.opposite_as`). Stances whose
+("So the Batmobile isn't stolen" for "The Batmobile was stolen") is flagged `opposite` and counted as
+the status rules say (`StatusRules.opposite_as`). Stances whose
 probability is under `StatusRules.min_confidence` are `uncertain` and counted on no side. A reviewer's
 stance correction replaces the model's label (certain: confidence 1.0); excluded articles are left out.
 """
