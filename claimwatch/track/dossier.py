@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Literal
@@ -458,10 +459,10 @@ def status_inputs(
         disagree=counts["disagree"],
         discuss=counts["discuss"],
         agree_hedged=sum(1 for e in entries if e.counted_as == "agree" and e.hedged),
-        reporters=list(dict.fromkeys(m.source for m in reported)),
+        reporters=distinct_sources(m.source for m in reported),
         hedged_reports=sum(1 for e in entries if e.hedged and e.counted_as != "disagree"),
-        denials=list(dict.fromkeys(m.source for m in against)),
-        confirmations=list(dict.fromkeys(m.source for m in supporting)),
+        denials=distinct_sources(m.source for m in against),
+        confirmations=distinct_sources(m.source for m in supporting),
         uncertain=counts["uncertain"],
         opposite=sum(1 for e in entries if e.opposite),
         opposite_labels=[label for label in ("agree", "discuss") if any(e.opposite and e.stance == label for e in entries)],
@@ -469,6 +470,18 @@ def status_inputs(
         examples=examples,
         min_confidence=rules.min_confidence,
     )
+
+
+def distinct_sources(names: Iterable[str]) -> list[str]:
+    """Source names once each, in order: a name that is the end of a longer one ("Sorkin", "Aaron Sorkin" in
+    "the movie's scriptwriter Aaron Sorkin") is the same person and is left out for the longer."""
+    unique = list(dict.fromkeys(n for n in names if n))
+    words = [n.split() for n in unique]
+    return [
+        n
+        for n, w in zip(unique, words, strict=True)
+        if not any(len(o) > len(w) and [x.lower() for x in o[-len(w) :]] == [x.lower() for x in w] for o in words)
+    ]
 
 
 def mentions(entries: list[DossierEntry], claim: str) -> tuple[list[SourceMention], list[SourceMention], list[SourceMention]]:

@@ -331,3 +331,11 @@ def test_dossier_reads_a_fixed_number_of_statements(store: Store, n: int) -> Non
 
 
 EXPECTED_STATEMENTS = 18
+
+
+def test_a_source_named_twice_is_listed_once() -> None:
+    from claimwatch.track.dossier import distinct_sources
+
+    names = ["Sorkin", "Hollywood Reporter", "the movie's scriptwriter Aaron Sorkin", "Maxwell", "Dylan Thomas", "Thomas", "Maxwell"]
+    assert distinct_sources(names) == ["Hollywood Reporter", "the movie's scriptwriter Aaron Sorkin", "Maxwell", "Dylan Thomas"]
+    assert distinct_sources(["Thomas Edison", "Edison Thomas"]) == ["Thomas Edison", "Edison Thomas"]  # not the same ending
