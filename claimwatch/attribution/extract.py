@@ -282,6 +282,9 @@ def _content_span(verb: Token, sent: Span, exclude: list[tuple[int, int]]) -> tu
                 cue_tokens.update(t.i for t in child.subtree)
         for a, b in exclude:
             cue_tokens.update(range(a, b))
+        channel = _channel(verb)
+        if channel is not None:  # '"...," the expert told the newspaper': whom it was told is no content
+            cue_tokens.update(range(*channel))
         remaining = [i for i in range(start, end) if i not in cue_tokens and not verb.doc[i].is_space]
         if verb.dep_ == "ROOT":  # '"...," said al-Bredi.': what follows the cue, unless it is only punctuation
             after = [i for i in remaining if i > max(cue_tokens)]
