@@ -353,6 +353,7 @@ def test_what_is_no_denial() -> None:
     )
     assert not any(a.denial for a in items if a.cue == "said"), [(a.source, a.denial) for a in items]
     assert find(attributions("The agent said reports of his death were premature."), "agent", "said").denial
+    assert find(attributions("The spokeswoman said that is not what happened at all."), "spokeswoman", "said").denial
 
 
 def test_participles_and_relatives_that_report() -> None:
