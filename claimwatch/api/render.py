@@ -100,11 +100,18 @@ def chart(timeline: list[dict[str, Any]], width: int = 640, height: int = 180) -
                     }
                 )
             labels.append({"x": round(x + bar_w / 2, 1), "y": height - pad_bottom + 14, "text": str(t["date"])})
+    # y axis: whole numbers of articles at the baseline, the middle (when whole) and the peak, with grid lines
+    ticks: list[dict[str, Any]] = []
+    if peak:
+        span = height - pad_bottom - pad_top
+        for value in sorted({0, peak // 2 if peak % 2 == 0 else 0, peak}):
+            ticks.append({"value": value, "y": round(height - pad_bottom - value * span / peak, 1)})
     return {
         "width": width,
         "height": height,
         "bars": bars,
         "labels": labels,
+        "ticks": ticks,
         "peak": peak,
         "baseline": height - pad_bottom,
         "left": pad_left,

@@ -208,3 +208,15 @@ def test_search_finds_articles_by_full_text(site: httpx.Client) -> None:
     page = site.get("/search", params={"q": "denies Khamenei"}).text  # "denied" in the text: stemmed
     assert 'id="article-results"' in page and "/articles/21" in page
     assert "No stored article contains" in site.get("/search", params={"q": "zebra xylophone"}).text
+
+
+def test_the_stance_chart_has_a_labelled_y_axis() -> None:
+    from claimwatch.api.render import chart
+
+    c = chart(
+        [{"date": "2014-11-01", "agree": 3, "disagree": 1, "discuss": 0}, {"date": "2014-11-02", "agree": 1, "disagree": 0, "discuss": 1}]
+    )
+    assert [t["value"] for t in c["ticks"]] == [0, 2, 4]  # baseline, middle, peak: whole articles
+    assert c["ticks"][0]["y"] == c["baseline"] and c["ticks"][-1]["y"] == c["top"]
+    assert [t["value"] for t in chart([{"date": "d", "agree": 3, "disagree": 0, "discuss": 0}])["ticks"]] == [0, 3]  # no half article
+    assert chart([])["ticks"] == []
