@@ -452,6 +452,9 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None
     if lemma in _PHRASAL_ONLY and _particle(tok, lex) is None:
         return None  # "waved at the crowd": no statement
+    acts = lex.act_objects.get(lemma)
+    if acts and any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in acts for c in tok.children):
+        return None  # "the court dismissed the case", "the union rejected the offer": an act, not a statement
     if lemma == "identify" and not any(c.dep_ == "prep" and c.lower_ == "as" for c in tok.children):
         return None  # "identified the car": no statement; "identified her as his sister" is one
     if lemma == "call" and _particle(tok, lex) is not None and not any(c.dep_ in ("dobj", "oprd") for c in tok.children):

@@ -36,6 +36,7 @@ class Lexicon:
     rebuttal_cues: frozenset[str]
     rebuttal_markers: re.Pattern[str]
     negation_rebuttal_cues: frozenset[str]
+    act_objects: dict[str, frozenset[str]]
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
@@ -67,6 +68,7 @@ def lexicon() -> Lexicon:
         rebuttal_cues=frozenset(raw["rebuttal_cues"]),
         rebuttal_markers=_alternation(raw["rebuttal_markers"]),
         negation_rebuttal_cues=frozenset(raw["rebuttal_negation_cues"]),
+        act_objects={k: frozenset(v) for k, v in raw["act_objects"].items()},
     )
 
 

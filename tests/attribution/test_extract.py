@@ -354,6 +354,9 @@ def test_what_is_no_denial() -> None:
     assert not any(a.denial for a in items if a.cue == "said"), [(a.source, a.denial) for a in items]
     assert find(attributions("The agent said reports of his death were premature."), "agent", "said").denial
     assert find(attributions("The spokeswoman said that is not what happened at all."), "spokeswoman", "said").denial
+    # acts, not statements: no attribution at all
+    assert attributions("The prosecutor's office dismissed 849 cases. The union rejected the offer on Monday.") == []
+    assert find(attributions("The minister rejected the claims."), "minister", "rejected").denial
 
 
 def test_participles_and_relatives_that_report() -> None:
