@@ -419,11 +419,11 @@ def _quote(entry: DossierEntry, sentence: Evidence | None) -> str:
     return f'{where}: "{text}"'
 
 
-def _mention_quote(m: SourceMention) -> str:
+def _mention_quote(m: SourceMention, shown: dict[str, str] | None = None) -> str:
     text = " ".join(m.content.split())
     if len(text) > 100:
         text = text[:99].rsplit(" ", 1)[0] + "…"
-    return f'{m.source} ({m.cue} "{text}")'
+    return f'{(shown or {}).get(m.source, m.source)} ({m.cue} "{text}")'
 
 
 def status_inputs(
@@ -449,39 +449,49 @@ def status_inputs(
             best = max(on_side, key=rank)
             examples[side] = _quote(best, _best_sentence(best, claim)[1])
     reversed_ = [m for m in against if m.confirmation and not m.denial] + [m for m in supporting if m.denial]
+    shown = source_names(m.source for m in [*reported, *against, *supporting])  # one name per person
     for side, said in (("against", against), ("for", supporting)):
         if said:
             # the strongest: an unhedged one, a reversed one (the reader needs to see why), then the first
             strongest = min(said, key=lambda m: (m.hedged, m not in reversed_))
-            examples[side] = _mention_quote(strongest)
+            examples[side] = _mention_quote(strongest, shown)
     return StatusInputs(
         agree=counts["agree"],
         disagree=counts["disagree"],
         discuss=counts["discuss"],
         agree_hedged=sum(1 for e in entries if e.counted_as == "agree" and e.hedged),
-        reporters=distinct_sources(m.source for m in reported),
+        reporters=distinct_sources((m.source for m in reported), shown),
         hedged_reports=sum(1 for e in entries if e.hedged and e.counted_as != "disagree"),
-        denials=distinct_sources(m.source for m in against),
-        confirmations=distinct_sources(m.source for m in supporting),
+        denials=distinct_sources((m.source for m in against), shown),
+        confirmations=distinct_sources((m.source for m in supporting), shown),
         uncertain=counts["uncertain"],
         opposite=sum(1 for e in entries if e.opposite),
         opposite_labels=[label for label in ("agree", "discuss") if any(e.opposite and e.stance == label for e in entries)],
-        reversed=list(dict.fromkeys(m.source for m in reversed_)),
+        reversed=distinct_sources((m.source for m in reversed_), shown),
         examples=examples,
         min_confidence=rules.min_confidence,
     )
 
 
-def distinct_sources(names: Iterable[str]) -> list[str]:
-    """Source names once each, in order: a name that is the end of a longer one ("Sorkin", "Aaron Sorkin" in
-    "the movie's scriptwriter Aaron Sorkin") is the same person and is left out for the longer."""
+def source_names(names: Iterable[str]) -> dict[str, str]:
+    """Each source name mapped to the name it is shown under: a name that is the end of a longer one ("Sorkin",
+    "Aaron Sorkin" in "the movie's scriptwriter Aaron Sorkin") is the same person, shown under the longest."""
     unique = list(dict.fromkeys(n for n in names if n))
-    words = [n.split() for n in unique]
-    return [
-        n
-        for n, w in zip(unique, words, strict=True)
-        if not any(len(o) > len(w) and [x.lower() for x in o[-len(w) :]] == [x.lower() for x in w] for o in words)
-    ]
+    words = {n: [x.lower() for x in n.split()] for n in unique}
+
+    def longest(name: str) -> str:
+        w = words[name]
+        same = [o for o in unique if len(words[o]) > len(w) and words[o][-len(w) :] == w]
+        return max(same, key=lambda o: len(words[o])) if same else name
+
+    return {n: longest(n) for n in unique}
+
+
+def distinct_sources(names: Iterable[str], shown: dict[str, str] | None = None) -> list[str]:
+    """Source names once each, in order, each under the name it is shown under (`source_names`)."""
+    names = [n for n in names if n]
+    shown = shown or source_names(names)
+    return list(dict.fromkeys(shown.get(n, n) for n in names))
 
 
 def mentions(entries: list[DossierEntry], claim: str) -> tuple[list[SourceMention], list[SourceMention], list[SourceMention]]:

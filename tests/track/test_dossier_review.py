@@ -3,6 +3,7 @@ and exclusions, pages, first appearance. Real SQLite stores, real attribution ex
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -337,5 +338,24 @@ def test_a_source_named_twice_is_listed_once() -> None:
     from claimwatch.track.dossier import distinct_sources
 
     names = ["Sorkin", "Hollywood Reporter", "the movie's scriptwriter Aaron Sorkin", "Maxwell", "Dylan Thomas", "Thomas", "Maxwell"]
-    assert distinct_sources(names) == ["Hollywood Reporter", "the movie's scriptwriter Aaron Sorkin", "Maxwell", "Dylan Thomas"]
+    # each person once, under the longest name, where the person first appears
+    assert distinct_sources(names) == ["the movie's scriptwriter Aaron Sorkin", "Hollywood Reporter", "Maxwell", "Dylan Thomas"]
     assert distinct_sources(["Thomas Edison", "Edison Thomas"]) == ["Thomas Edison", "Edison Thomas"]  # not the same ending
+
+
+def test_one_name_per_source_in_the_reasons() -> None:
+    from claimwatch.records import SourceMention
+    from claimwatch.track.dossier import status_inputs
+    from claimwatch.track.status import decide_status
+
+    short = SourceMention(source="Sorkin", cue="confirmed", content="Bale would be playing the icon", article_id=1, confirmation=True)
+    full = SourceMention(
+        source="the movie's scriptwriter Aaron Sorkin", cue="said", content="Bale will play him", article_id=2, confirmation=True
+    )
+    inputs = status_inputs([], [], [short, full], [], BALE)
+    assert inputs.denials == ["the movie's scriptwriter Aaron Sorkin"] and inputs.reversed == ["the movie's scriptwriter Aaron Sorkin"]
+    reasons = " ".join(decide_status(dataclasses.replace(inputs, discuss=2))[1])
+    assert (
+        "the movie's scriptwriter Aaron Sorkin (confirmed \"Bale would be playing the icon\") (confirming the claim's opposite)" in reasons
+    )
+    assert "also Sorkin" not in reasons
