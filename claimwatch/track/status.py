@@ -30,8 +30,8 @@ class StatusRules:
     # gold stances 0.580 (was 0.598), our model's stances 0.497 (was 0.483), and on the 21 claims whose bodies it
     # never saw 0.369 (was 0.296): under the 0.60 aimed at. With the opposite check extended to "discuss" labels
     # (dev half, our model's stances: 0.697; the same thresholds stay best): test half 0.502, never-seen 0.401.
-    # A quarter as many debunks as firm reports already
-    # marks a false rumour in Emergent; 5+ independent unhedged reports with nothing against them mark a true one.
+    # A quarter as many debunks as firm reports already marks a false rumour in Emergent; 5+ independent unhedged
+    # reports with nothing against them mark a true one.
     # deny_ratio below 0.25 was not tried: one debunk against a wall of firm reports is a dispute, not a denial.
     deny_min: int = 1  # disagreeing articles needed before "denied" is possible
     deny_ratio: float = 0.25  # denied when disagreeing >= deny_ratio x firmly agreeing articles
@@ -39,7 +39,7 @@ class StatusRules:
     confirm_share: float = 0.2  # ... and their share of all related articles
     hedged_support: bool = False  # do hedged agreeing reports count towards confirmation?
     min_confidence: float = 0.6  # a model stance less probable than this is uncertain: counted on no side
-    opposite_as: Literal["disagree", "uncertain"] = "disagree"  # a model "agree" whose evidence states the claim's opposite
+    opposite_as: Literal["disagree", "uncertain"] = "disagree"  # a model agree/discuss whose evidence states the claim's opposite
 
 
 DEFAULT_RULES = StatusRules()
@@ -104,22 +104,20 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
     of = f"of {_n(related, 'independent article')}"
     context: list[str] = []
     status: ClaimStatus
-    if inputs.disagree >= rules.deny_min and inputs.disagree >= rules.deny_ratio * firm:
-        status = "denied"
-        rule = f"denied (disagreeing articles are at least {rules.deny_ratio:g} x the {firm} that firmly agree)"
+    denied = inputs.disagree >= rules.deny_min and inputs.disagree >= rules.deny_ratio * firm
+    if denied or inputs.disagree:  # decided by disagreeing articles; the sources quoted are context
+        if denied:
+            status = "denied"
+            rule = f"denied (disagreeing articles are at least {rules.deny_ratio:g} x the {firm} that firmly agree)"
+        else:
+            status = "disputed"
+            why = (
+                f"fewer than {rules.deny_min} needed to deny it"
+                if inputs.disagree < rules.deny_min
+                else f"fewer than {rules.deny_ratio:g} x the {firm} that firmly agree, so not denied"
+            )
+            rule = f"disputed (articles disagree, {why})"
         main = f"{rule}: {_disagree(inputs, rules, of)}; {_agree(inputs)}"
-        if inputs.denials:
-            context.append(f"also against it: {_spoke(inputs, 'against')}")
-        if inputs.confirmations:
-            context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
-    elif inputs.disagree:
-        status = "disputed"
-        why = (
-            f"fewer than {rules.deny_min} needed to deny it"
-            if inputs.disagree < rules.deny_min
-            else f"fewer than {rules.deny_ratio:g} x the {firm} that firmly agree, so not denied"
-        )
-        main = f"disputed (articles disagree, {why}): {_disagree(inputs, rules, of)}; {_agree(inputs)}"
         if inputs.denials:
             context.append(f"also against it: {_spoke(inputs, 'against')}")
         if inputs.confirmations:
