@@ -408,22 +408,20 @@ def _best_sentence(entry: DossierEntry, claim: str) -> tuple[int, Evidence | Non
     return fallback
 
 
+def _shorten(text: str, limit: int) -> str:
+    """Text on one line, cut at a word boundary to fit `limit` characters (with the ellipsis)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _quote(entry: DossierEntry, sentence: Evidence | None) -> str:
     """A sentence of the entry quoted with its outlet (or title, or id)."""
     where = entry.outlet or (f"“{entry.title}”" if entry.title else f"article #{entry.article_id}")
-    if sentence is None:
-        return where
-    text = " ".join(sentence.text.split())
-    if len(text) > QUOTE_CHARS:
-        text = text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return f'{where}: "{text}"'
+    return where if sentence is None else f'{where}: "{_shorten(sentence.text, QUOTE_CHARS)}"'
 
 
 def _mention_quote(m: SourceMention, shown: dict[str, str] | None = None) -> str:
-    text = " ".join(m.content.split())
-    if len(text) > 100:
-        text = text[:99].rsplit(" ", 1)[0] + "…"
-    return f'{(shown or {}).get(m.source, m.source)} ({m.cue} "{text}")'
+    return f'{(shown or {}).get(m.source, m.source)} ({m.cue} "{_shorten(m.content, 100)}")'
 
 
 def status_inputs(
@@ -440,14 +438,13 @@ def status_inputs(
     examples: dict[str, str] = {}
     for side in ("agree", "disagree", "discuss", "uncertain"):
         on_side = [e for e in entries if e.counted_as == side]
-        if on_side:
-            # a reviewer's stance first, then a sentence that shows the side (for agree and disagree), then confidence
-            def rank(e: DossierEntry, side: str = side) -> tuple[bool, int, float, int]:
-                fit = _best_sentence(e, claim)[0] if side in ("agree", "disagree") else 0
-                return (e.corrected_by is not None, fit, e.confidence, -e.article_id)
-
-            best = max(on_side, key=rank)
-            examples[side] = _quote(best, _best_sentence(best, claim)[1])
+        if not on_side:
+            continue
+        # a reviewer's stance first, then (for agree and disagree) a sentence that shows the side, then confidence;
+        # each entry's best sentence is found once
+        fit = {e.article_id: _best_sentence(e, claim) for e in on_side} if side in ("agree", "disagree") else {}
+        best = max(on_side, key=lambda e: (e.corrected_by is not None, fit[e.article_id][0] if fit else 0, e.confidence, -e.article_id))
+        examples[side] = _quote(best, (fit.get(best.article_id) or _best_sentence(best, claim))[1])
     reversed_ = [m for m in against if m.confirmation and not m.denial] + [m for m in supporting if m.denial]
     shown = source_names(m.source for m in [*reported, *against, *supporting])  # one name per person
     for side, said in (("against", against), ("for", supporting)):
