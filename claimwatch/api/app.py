@@ -25,7 +25,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from urllib.parse import urlparse
 
-from fastapi import Depends, FastAPI, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Scope
 
 from claimwatch.api.guard import AuthFailures, HeadAsGet, RequestGuard, SecurityHeaders, token_matches
 from claimwatch.api.pages import Web, add_pages, form_write, page_info
+from claimwatch.api.params import ArticleId, ClaimId, Offset
 from claimwatch.api.render import json_for_script
 from claimwatch.engine.pipeline import Pipeline
 from claimwatch.errors import ClaimwatchError, InputError, ModelError, NotFoundError, StoreError
@@ -230,9 +231,6 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 BEARER = HTTPBearer(auto_error=False, description="The server's CLAIMWATCH_API_TOKEN")
-ClaimId = Annotated[int, Path(ge=1, le=MAX_ID, description="Claim id (1 .. 2**63-1)")]
-ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id (1 .. 2**63-1)")]
-Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")]
 
 
 def error_body(status: int, code: str, message: str) -> dict[str, Any]:

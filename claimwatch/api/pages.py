@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from claimwatch.api.atom import ATOM, atom_feed
 from claimwatch.api.forms import Form, article_id, check_form_token, read_form
 from claimwatch.api.guard import AuthFailures
+from claimwatch.api.params import ArticleId, ClaimId, Offset
 from claimwatch.api.render import attribution_spans, chart, evidence_spans, segments, version_diffs
 from claimwatch.errors import ConfigError, InputError
 from claimwatch.records import CLAIM_STATUSES, STANCE_LABELS, VERDICTS, Dossier
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
     from claimwatch.settings import Settings
     from claimwatch.store import Store
 
-ClaimId = Annotated[int, Path(ge=1, le=MAX_ID, description="Claim id (1 .. 2**63-1)")]
-ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id (1 .. 2**63-1)")]
-Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 CLAIMS_PAGE = 25
 DOSSIER_PAGE = 20
 SEARCH_PAGE = 25
