@@ -22,7 +22,7 @@ from claimwatch.track.export import VERDICT_NAME
 
 if TYPE_CHECKING:
     from claimwatch.engine.pipeline import Pipeline
-    from claimwatch.records import AuditEntry, Claim, CycleReport, RunReport, Source
+    from claimwatch.records import Attribution, AuditEntry, Claim, CycleReport, RunReport, Source
 
 app = typer.Typer(help="Track claims through the news: who said it, who repeats, confirms or denies it.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
@@ -111,6 +111,19 @@ def _print_failures(report: RunReport) -> None:
         err.print(f"[red]failed[/red] {escape(str(failure.origin))}: {escape(failure.reason)}", highlight=False)
     for f in report.analysis.failed + report.match.failed:
         err.print(f"[red]failed[/red] article #{f.article_id}: {escape(f.reason)} (kept; retried by the next run)", highlight=False)
+
+
+def _speaker(a: Attribution, resolved: bool = False) -> str:
+    """An attribution's source with the role written beside it ("Ahmed Rudaini, the health ministry's spokesman")
+    and, with `resolved`, the pronoun or role noun it was resolved from; "(unnamed)" for an agentless one."""
+    if not a.source:
+        return "(unnamed)"
+    return a.source + (f", {a.source_role}" if a.source_role else "") + (f" ({a.resolved_from})" if resolved and a.resolved_from else "")
+
+
+def _flags(a: Attribution) -> str:
+    """ "hedged,denial,confirmation", the flags an attribution has."""
+    return ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
 
 
 def _short(text: str | None, n: int = 90) -> str:
@@ -236,9 +249,9 @@ def articles_show(article_id: int, db: DbOpt = None, as_json: JsonOpt = False) -
     if attributions:
         out.print("\n[bold]Attributions[/bold]")
         for a in attributions:
-            flags = ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
+            flags = _flags(a)
             out.print(
-                f"- {escape((a.source + (', ' + a.source_role if a.source_role else '')) if a.source else '(unnamed)')} \\[{escape(a.cue)}] {a.kind}{' ' + flags if flags else ''}: {_short(a.content, 100)}",
+                f"- {escape(_speaker(a))} \\[{escape(a.cue)}] {a.kind}{' ' + flags if flags else ''}: {_short(a.content, 100)}",
                 highlight=False,
             )
     if per_claim:
@@ -291,13 +304,7 @@ def analyze(
     )
     table = Table("source", "cue", "kind", "flags", "channel", "content")
     for a in result.attributions:
-        flags = ",".join(f for f, on in (("hedged", a.hedged), ("denial", a.denial), ("confirmation", a.confirmation)) if on)
-        source = (
-            a.source + (f", {a.source_role}" if a.source_role else "") + (f" ({a.resolved_from})" if a.resolved_from else "")
-            if a.source
-            else "(unnamed)"
-        )
-        table.add_row(escape(source), escape(a.cue), a.kind, flags, escape(a.channel or ""), _short(a.content, 60))
+        table.add_row(escape(_speaker(a, resolved=True)), escape(a.cue), a.kind, _flags(a), escape(a.channel or ""), _short(a.content, 60))
     out.print(table)
 
 
