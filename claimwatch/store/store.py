@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -109,6 +109,16 @@ def attribution_from_row(row: AttributionRow) -> Attribution:
         resolved_from=row.resolved_from,
         **{k: int(v) for k, v in (row.offsets or {}).items()},  # type: ignore[arg-type]
     )
+
+
+T = TypeVar("T")
+IN_BATCH = 500  # ids per IN (...) list and rows per multi-row insert: under every driver's parameter limit
+
+
+def batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most IN_BATCH."""
+    for start in range(0, len(items), IN_BATCH):
+        yield items[start : start + IN_BATCH]
 
 
 _OFFSET_FIELDS = (
@@ -398,10 +408,10 @@ class Store(ReviewStore, WatchingStore):
         if not article_ids:
             return
         with self.writing("match state") as session:
-            for start in range(0, len(article_ids), 500):
+            for batch in batches(article_ids):
                 session.execute(
                     update(ArticleRow)
-                    .where(ArticleRow.id.in_(article_ids[start : start + 500]), ArticleRow.match_error.is_not(None))
+                    .where(ArticleRow.id.in_(batch), ArticleRow.match_error.is_not(None))
                     .values(match_error=None, match_attempts=0)
                 )
 
@@ -426,10 +436,8 @@ class Store(ReviewStore, WatchingStore):
         ids = sorted(set(article_ids))
         found: dict[int, list[Attribution]] = {i: [] for i in ids}
         with self.session() as session:
-            for start in range(0, len(ids), 500):
-                rows = session.scalars(
-                    select(AttributionRow).where(AttributionRow.article_id.in_(ids[start : start + 500])).order_by(AttributionRow.id)
-                )
+            for batch in batches(ids):
+                rows = session.scalars(select(AttributionRow).where(AttributionRow.article_id.in_(batch)).order_by(AttributionRow.id))
                 for r in rows:
                     found[r.article_id].append(attribution_from_row(r))
         return found
@@ -499,10 +507,8 @@ class Store(ReviewStore, WatchingStore):
             existing: dict[tuple[int, int], StanceRow] = {}
             claim_ids = sorted({r.claim_id for r in results if r.claim_id is not None})
             article_ids = sorted({r.article_id for r in results if r.article_id is not None})
-            for start in range(0, len(article_ids), 500):
-                query = select(StanceRow).where(
-                    StanceRow.claim_id.in_(claim_ids), StanceRow.article_id.in_(article_ids[start : start + 500])
-                )
+            for batch in batches(article_ids):
+                query = select(StanceRow).where(StanceRow.claim_id.in_(claim_ids), StanceRow.article_id.in_(batch))
                 existing.update({(row.claim_id, row.article_id): row for row in session.scalars(query)})
             for r in results:
                 assert r.claim_id is not None and r.article_id is not None
@@ -563,11 +569,9 @@ class Store(ReviewStore, WatchingStore):
         time, so matching never holds every scored pair of the database in memory)."""
         found: set[tuple[int, int, int]] = set()
         with self.session() as session:
-            for start in range(0, len(article_ids), 500):
+            for batch in batches(article_ids):
                 rows = session.execute(
-                    select(StanceRow.claim_id, StanceRow.article_id, StanceRow.article_version).where(
-                        StanceRow.article_id.in_(article_ids[start : start + 500])
-                    )
+                    select(StanceRow.claim_id, StanceRow.article_id, StanceRow.article_version).where(StanceRow.article_id.in_(batch))
                 )
                 found.update((c, a, v) for c, a, v in rows)
         return found
@@ -588,8 +592,8 @@ class Store(ReviewStore, WatchingStore):
         ids = list(set(article_ids))
         found: dict[int, Article] = {}
         with self.session() as session:
-            for start in range(0, len(ids), 500):
-                query = select(ArticleRow).where(ArticleRow.id.in_(ids[start : start + 500]))
+            for batch in batches(ids):
+                query = select(ArticleRow).where(ArticleRow.id.in_(batch))
                 if not with_text:
                     query = query.options(defer(ArticleRow.text, raiseload=True))
                 for row in session.scalars(query):
@@ -601,11 +605,9 @@ class Store(ReviewStore, WatchingStore):
         ids = list(set(article_ids))
         copies: dict[int, list[int]] = {}
         with self.session() as session:
-            for start in range(0, len(ids), 500):
+            for batch in batches(ids):
                 rows = session.execute(
-                    select(ArticleRow.id, ArticleRow.duplicate_of)
-                    .where(ArticleRow.duplicate_of.in_(ids[start : start + 500]))
-                    .order_by(ArticleRow.id)
+                    select(ArticleRow.id, ArticleRow.duplicate_of).where(ArticleRow.duplicate_of.in_(batch)).order_by(ArticleRow.id)
                 )
                 for copy_id, original in rows:
                     if original is not None:
@@ -629,11 +631,9 @@ class Store(ReviewStore, WatchingStore):
         """Cached vectors (raw float16 bytes) for the keys that have one."""
         found: dict[str, bytes] = {}
         with self.session() as session:
-            for start in range(0, len(keys), 500):
+            for batch in batches(keys):
                 rows = session.execute(
-                    select(EmbeddingRow.key, EmbeddingRow.vector).where(
-                        EmbeddingRow.model == model, EmbeddingRow.key.in_(keys[start : start + 500])
-                    )
+                    select(EmbeddingRow.key, EmbeddingRow.vector).where(EmbeddingRow.model == model, EmbeddingRow.key.in_(batch))
                 )
                 found.update({k: v for k, v in rows})
         return found
@@ -645,9 +645,9 @@ class Store(ReviewStore, WatchingStore):
         rows = [{"key": k, "model": model, "vector": v} for k, v in vectors.items()]
         insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         with self.writing("embeddings") as session:
-            for start in range(0, len(rows), 500):
+            for batch in batches(rows):
                 # Another worker may cache the same sentence at the same moment: keep whichever came first.
-                session.execute(insert(EmbeddingRow).on_conflict_do_nothing(index_elements=["key", "model"]), rows[start : start + 500])
+                session.execute(insert(EmbeddingRow).on_conflict_do_nothing(index_elements=["key", "model"]), batch)
 
     # -- matching progress and the sentence vector index ------------------------------------
     # A pair below the retrieval threshold leaves no stance row: what matching has considered is recorded
@@ -689,8 +689,8 @@ class Store(ReviewStore, WatchingStore):
         rows = [{"claim_id": c, "text_hash": h, "upto": upto, "updated": now} for c, h in sorted(hashes.items())]
         insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         with self.writing("claim coverage") as session:
-            for start in range(0, len(rows), 500):
-                stmt = insert(ClaimCoverageRow).values(rows[start : start + 500])
+            for batch in batches(rows):
+                stmt = insert(ClaimCoverageRow).values(batch)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["claim_id"],
                     set_={"text_hash": stmt.excluded.text_hash, "upto": stmt.excluded.upto, "updated": stmt.excluded.updated},
@@ -724,10 +724,10 @@ class Store(ReviewStore, WatchingStore):
         """Current version of each of these articles that matching may work on."""
         found: dict[int, int] = {}
         with self.session() as session:
-            for start in range(0, len(article_ids), 500):
+            for batch in batches(article_ids):
                 rows = session.execute(
                     select(ArticleRow.id, ArticleRow.version).where(
-                        ArticleRow.id.in_(article_ids[start : start + 500]), ArticleRow.match_attempts < self.settings.analysis_attempts
+                        ArticleRow.id.in_(batch), ArticleRow.match_attempts < self.settings.analysis_attempts
                     )
                 )
                 found.update({a: v for a, v in rows})
@@ -742,7 +742,7 @@ class Store(ReviewStore, WatchingStore):
                 query = self._current_versions().where(ArticleVersionRow.id > cursor, ArticleVersionRow.id <= hi)
                 rows = list(
                     session.execute(
-                        query.with_only_columns(ArticleVersionRow.id, ArticleVersionRow.text).order_by(ArticleVersionRow.id).limit(500)
+                        query.with_only_columns(ArticleVersionRow.id, ArticleVersionRow.text).order_by(ArticleVersionRow.id).limit(IN_BATCH)
                     )
                 )
             if not rows:
@@ -750,9 +750,9 @@ class Store(ReviewStore, WatchingStore):
             yield [(v, t) for v, t in rows]
             cursor = rows[-1][0]
         wanted = sorted(set(extra))
-        for start in range(0, len(wanted), 500):
+        for batch in batches(wanted):
             with self.session() as session:
-                query = self._current_versions().where(ArticleVersionRow.id.in_(wanted[start : start + 500]))
+                query = self._current_versions().where(ArticleVersionRow.id.in_(batch))
                 rows = list(
                     session.execute(query.with_only_columns(ArticleVersionRow.id, ArticleVersionRow.text).order_by(ArticleVersionRow.id))
                 )
@@ -763,12 +763,8 @@ class Store(ReviewStore, WatchingStore):
         """Content hash of each of these article versions."""
         found: dict[int, str] = {}
         with self.session() as session:
-            for start in range(0, len(version_ids), 500):
-                rows = session.execute(
-                    select(ArticleVersionRow.id, ArticleVersionRow.content_hash).where(
-                        ArticleVersionRow.id.in_(version_ids[start : start + 500])
-                    )
-                )
+            for batch in batches(version_ids):
+                rows = session.execute(select(ArticleVersionRow.id, ArticleVersionRow.content_hash).where(ArticleVersionRow.id.in_(batch)))
                 found.update({v: h for v, h in rows})
         return found
 
@@ -777,8 +773,8 @@ class Store(ReviewStore, WatchingStore):
         ids = sorted(set(version_ids))
         found: dict[int, int] = {}
         with self.session() as session:
-            for start in range(0, len(ids), 500):
-                query = self._current_versions().where(ArticleVersionRow.id.in_(ids[start : start + 500]), ArticleRow.match_error.is_(None))
+            for batch in batches(ids):
+                query = self._current_versions().where(ArticleVersionRow.id.in_(batch), ArticleRow.match_error.is_(None))
                 found.update({v: a for a, v in session.execute(query)})
         return found
 
