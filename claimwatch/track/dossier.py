@@ -320,7 +320,7 @@ def linked_attributions(attributions: list[Attribution], evidence: list[Evidence
     return linked
 
 
-def _sort_key(entry: DossierEntry) -> tuple[int, datetime, int]:
+def entry_order(entry: DossierEntry) -> tuple[int, datetime, int]:
     """Dated articles first, oldest first; undated by id (ingest order)."""
     if entry.published is None:
         return (1, datetime.max, entry.article_id)
@@ -529,7 +529,7 @@ def mentions(entries: list[DossierEntry], claim: str) -> tuple[list[SourceMentio
 
 
 def first_appearance(entries: list[DossierEntry]) -> tuple[DossierEntry | None, bool, str]:
-    """The earliest-dated entry (entries sorted by `_sort_key`), whether it is surely the first, and why."""
+    """The earliest-dated entry (entries sorted by `entry_order`), whether it is surely the first, and why."""
     if not entries:
         return None, True, ""
     undated = sum(1 for e in entries if e.published is None)
@@ -583,7 +583,7 @@ def build_dossier(store: Store, claim_id: int, rules: StatusRules = DEFAULT_RULE
             target.copies.append(article.id)
             if article.outlet and article.outlet != target.outlet and article.outlet not in target.copy_outlets:
                 target.copy_outlets.append(article.outlet)
-    ordered = sorted(entries.values(), key=_sort_key)
+    ordered = sorted(entries.values(), key=entry_order)
     reported, against, supporting = mentions(ordered, claim.text)
     inputs = status_inputs(ordered, reported, against, supporting, claim.text, rules)
     status, reasons = decide_status(inputs, rules)

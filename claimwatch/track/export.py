@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from claimwatch.errors import ClaimwatchError, ConfigError
 from claimwatch.records import Dossier, DossierEntry
+from claimwatch.track.dossier import entry_order
 
 if TYPE_CHECKING:
     from claimwatch.settings import Settings
@@ -120,12 +121,6 @@ def _day(value: datetime | None) -> str | None:
     return value.date().isoformat() if value else None
 
 
-def _entry_key(e: DossierEntry) -> tuple[int, datetime, int]:
-    if e.published is None:
-        return (1, datetime.max, e.article_id)
-    return (0, e.published.replace(tzinfo=None), e.article_id)
-
-
 def _creative_work(e: DossierEntry) -> dict[str, Any]:
     work: dict[str, Any] = {"@type": "CreativeWork"}
     if url := web_url(e.url):
@@ -187,7 +182,7 @@ def _claim_author(entry: DossierEntry, outlets: Iterable[str | None]) -> dict[st
 
 def appearances(dossier: Dossier) -> list[DossierEntry]:
     """The articles that make the claim (stance agree after review), oldest first."""
-    return sorted((e for e in dossier.entries if e.stance == "agree"), key=_entry_key)
+    return sorted((e for e in dossier.entries if e.stance == "agree"), key=entry_order)
 
 
 def _review_dates(dossier: Dossier) -> tuple[str | None, str | None]:
