@@ -139,23 +139,16 @@ class DaskEngine:
         from claimwatch.engine import local
         from claimwatch.nlp.embed import EMBEDDER_VERSION
 
-        report = MatchReport()
         plan = local.plan_match(store)
         if plan is None:
-            return report
+            return MatchReport()
         claim_ids = [c.id for c in plan.claims if c.id is not None]
         parts = self._run(match_partition, [(a, None) for a in plan.scan], "matching", progress, claim_ids)
         work, considered = local.retrieve(store, self.settings, plan, self._encode, EMBEDDER_VERSION)
         found = self._run(match_partition, [(a, sorted(c)) for a, c in work], "matching new claims", progress, claim_ids)
-        for part in parts:
-            report.pairs += part.pairs
-        report.pairs += considered
-        for part in parts + found:
-            report.classified += part.classified
-            report.related += part.related
-            report.failed += part.failed
-        report.failed.sort(key=lambda f: f.article_id)
         local.finish(store, self.settings, plan, EMBEDDER_VERSION)
+        report = local.combine(parts, found, considered)
+        report.failed.sort(key=lambda f: f.article_id)  # partitions complete in any order
         return report
 
     def _encode(self, texts: list[str]) -> np.ndarray:

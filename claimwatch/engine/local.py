@@ -195,14 +195,22 @@ def match(
     if plan is None:
         return MatchReport()
     encoder = CachingEncoder(model.embedder, store)
-    report = score(store, model, settings, plan.claims, [(a, None) for a in plan.scan], encoder, progress, batch_size)
+    scanned = score(store, model, settings, plan.claims, [(a, None) for a in plan.scan], encoder, progress, batch_size)
     work, considered = retrieve(store, settings, plan, encoder.encode, encoder.version, exhaustive)
     found = score(store, model, settings, plan.claims, work, encoder, progress, batch_size, stage="matching new claims")
-    report.pairs += considered
-    report.classified += found.classified
-    report.related += found.related
-    report.failed += found.failed
     finish(store, settings, plan, encoder.version)
+    return combine([scanned], [found], considered)
+
+
+def combine(scanned: list[MatchReport], found: list[MatchReport], considered: int) -> MatchReport:
+    """One run's report from the reports of scoring new versions (`scanned`) and new claims' candidates (`found`):
+    a new claim's pairs are all it was considered against (`considered`, from `retrieve`), not only its
+    candidates; the rest adds up."""
+    report = MatchReport(pairs=considered + sum(part.pairs for part in scanned))
+    for part in [*scanned, *found]:
+        report.classified += part.classified
+        report.related += part.related
+        report.failed += part.failed
     return report
 
 
