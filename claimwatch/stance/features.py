@@ -163,13 +163,19 @@ class ClaimRep:
     question: bool
 
 
+def body_sentences(text: str) -> list[Sentence]:
+    """The sentences of an article that the model embeds: its first MAX_SENTENCES, or its first 1000
+    characters as one when none is found (the sentence vector index holds exactly these)."""
+    return split_sentences(text)[:MAX_SENTENCES] or [Sentence(text=text[:1000] or " ", start=0, end=min(len(text), 1000))]
+
+
 def body_reps(texts: list[str], embedder: Encoder, full: Sequence[bool] | None = None) -> list[BodyRep]:
     """Featurise bodies, embedding all their sentences in one batch.
 
     Bodies with `full[i]` False get sentences and embeddings only (enough for retrieval): the lexical
     features are skipped for bodies no candidate pair will use. Never featurise a pair on such a rep.
     """
-    split = [split_sentences(t)[:MAX_SENTENCES] or [Sentence(text=t[:1000] or " ", start=0, end=min(len(t), 1000))] for t in texts]
+    split = [body_sentences(t) for t in texts]
     flat = [s.text for ss in split for s in ss]
     emb = embedder.encode(flat)
     reps, pos = [], 0

@@ -111,11 +111,10 @@ def index_directory(settings: Settings, model: str) -> Path:
 
 
 def body_sentences(text: str) -> list[str]:
-    """The sentences the stance model embeds for an article (as `claimwatch.stance.features.body_reps` does)."""
-    from claimwatch.nlp.sentences import split_sentences
-    from claimwatch.stance.features import MAX_SENTENCES
+    """The sentences the stance model embeds for an article (`claimwatch.stance.features.body_sentences`)."""
+    from claimwatch.stance import features
 
-    return [s.text for s in split_sentences(text)[:MAX_SENTENCES]] or [text[:1000] or " "]
+    return [s.text for s in features.body_sentences(text)]
 
 
 def _faiss() -> Any:
