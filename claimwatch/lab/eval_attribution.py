@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,52 +117,40 @@ class Report:
         return out
 
 
+def _greedy(
+    gold: list[dict[str, Any]], n_pred: int, matches: Callable[[dict[str, Any], int], bool]
+) -> list[tuple[dict[str, Any], int | None]]:
+    """Each gold item with the first prediction not yet taken that matches it (None: none does)."""
+    used: set[int] = set()
+    pairs: list[tuple[dict[str, Any], int | None]] = []
+    for g in gold:
+        hit = next((i for i in range(n_pred) if i not in used and matches(g, i)), None)
+        if hit is not None:
+            used.add(hit)
+        pairs.append((g, hit))
+    return pairs
+
+
+def _tally(counts: Counts, pairs: list[tuple[dict[str, Any], int | None]], n_pred: int) -> None:
+    counts.gold += len(pairs)
+    counts.predicted += n_pred
+    counts.tp += sum(hit is not None for _, hit in pairs)
+
+
 def score_article(gold: list[dict[str, Any]], pred: list[Attribution], report: Report, article_id: str = "") -> None:
     """Add one article's matches to the report."""
     surface = [p.resolved_from or p.source for p in pred]
-    for counts, exact in ((report.pairs, False), (report.exact, True)):
-        used: set[int] = set()
-        counts.gold += len(gold)
-        counts.predicted += len(pred)
-        for g in gold:
-            for i, p in enumerate(pred):
-                if i not in used and cue_match(g["cue"], p.cue) and source_match(g["source"], surface[i], exact):
-                    used.add(i)
-                    counts.tp += 1
-                    break
-    used_cue: set[int] = set()
-    report.cue.gold += len(gold)
-    report.cue.predicted += len(pred)
-    for g in gold:
-        for i, p in enumerate(pred):
-            if i not in used_cue and cue_match(g["cue"], p.cue):
-                used_cue.add(i)
-                report.cue.tp += 1
-                break
-    used_source: set[int] = set()  # the source alone, whatever the cue (lenient)
-    report.source.gold += len(gold)
-    report.source.predicted += len(pred)
-    for g in gold:
-        for i in range(len(pred)):
-            if i not in used_source and source_match(g["source"], surface[i]):
-                used_source.add(i)
-                report.source.tp += 1
-                break
+    n = len(pred)
+    lenient = _greedy(gold, n, lambda g, i: cue_match(g["cue"], pred[i].cue) and source_match(g["source"], surface[i]))
+    _tally(report.pairs, lenient, n)
+    _tally(report.exact, _greedy(gold, n, lambda g, i: cue_match(g["cue"], pred[i].cue) and source_match(g["source"], surface[i], True)), n)
+    _tally(report.cue, _greedy(gold, n, lambda g, i: cue_match(g["cue"], pred[i].cue)), n)
+    _tally(report.source, _greedy(gold, n, lambda g, i: source_match(g["source"], surface[i])), n)  # whatever the cue
     # flags over lenient matches; unmatched flagged predictions count against precision
-    used = set()
-    matched: list[tuple[dict[str, Any], Attribution]] = []
-    for g in gold:
-        hit = next(
-            (i for i, p in enumerate(pred) if i not in used and cue_match(g["cue"], p.cue) and source_match(g["source"], surface[i])), None
-        )
-        if hit is None:
-            report.misses.append({"article": article_id, **{k: g[k] for k in ("source", "cue")}})
-        else:
-            used.add(hit)
-            matched.append((g, pred[hit]))
-    for i, p in enumerate(pred):
-        if i not in used:
-            report.spurious.append({"article": article_id, "source": surface[i], "cue": p.cue})
+    matched = [(g, pred[hit]) for g, hit in lenient if hit is not None]
+    report.misses += [{"article": article_id, "source": g["source"], "cue": g["cue"]} for g, hit in lenient if hit is None]
+    used = {hit for _, hit in lenient if hit is not None}
+    report.spurious += [{"article": article_id, "source": surface[i], "cue": p.cue} for i, p in enumerate(pred) if i not in used]
     if any("content" in g for g in gold):
         report.content.predicted += len(pred)
         report.kind.predicted += len(pred)
