@@ -217,7 +217,7 @@ class DossierEntry(Record):
     machine_stance: StanceLabel | None = None  # the model's label, when a reviewer corrected `stance`
     corrected_by: str | None = None  # who corrected the stance
     uncertain: bool = False  # the model's confidence is under the status rules' threshold: not a firm stance
-    opposite: bool = False  # its agreeing evidence states the claim's opposite ("Bale will play" for "Bale will not play")
+    opposite: bool = False  # the model labelled it agree or discuss, but its evidence states the claim's opposite
     counted_as: Literal["agree", "disagree", "discuss", "uncertain", "none"] = "none"  # how the status rules counted it
 
 
