@@ -443,13 +443,18 @@ def _quoted_as_saying(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     return _Found(source, (tok.i, saying.i + 1), tok, content, _channel(tok), lemma=saying.lemma_.lower())
 
 
+def _agentless_passive(tok: Token) -> bool:
+    """A passive participle with no "by" agent ("is believed to", "are thought to", "it is understood that")."""
+    return tok.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in tok.children) and _agent(tok) is None
+
+
 def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     lemma = tok.lemma_.lower()
     headline = _headline_verb(tok, lex) if tok.pos_ in ("PROPN", "NOUN") and tok.is_title else None
     if headline is not None:
         lemma = headline
-    elif tok.pos_ not in ("VERB", "AUX") or lemma not in lex.speech:
-        return None
+    elif tok.pos_ not in ("VERB", "AUX") or lemma not in lex.speech and not (lemma in lex.belief_passive and _agentless_passive(tok)):
+        return None  # "is believed to", "it is understood that": agentless hedges; "she believes" is no statement
     if lemma in _PHRASAL_ONLY and _particle(tok, lex) is None:
         return None  # "waved at the crowd": no statement
     acts = lex.act_objects.get(lemma)
@@ -525,14 +530,15 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     if is_passive:
         subject = _agent(tok)
         if subject is None:
+            hedge_verb = lemma in lex.passive_hedge or lemma in lex.belief_passive
             said_to = next((c for c in tok.children if c.dep_ == "xcomp" and c.lemma_.lower() in lex.speech and c.pos_ == "VERB"), None)
             speaker = next((c for c in tok.children if c.dep_ == "nsubjpass" and c.pos_ in ("NOUN", "PROPN")), None)
-            if lemma in lex.passive_hedge and said_to is not None and speaker is not None:
+            if hedge_verb and said_to is not None and speaker is not None:
                 # "an official is said to have denied the plans": the official denied, hedged
                 source = _source_span(speaker)
                 content = _content_span(said_to, sent, [source])
                 return _Found(source, _cue_span(said_to, lex), said_to, content, _channel(said_to), passive_hedge=True)
-            if lemma in lex.passive_hedge and any(c.dep_ in ("xcomp", "ccomp") for c in tok.children):
+            if hedge_verb and any(c.dep_ in ("xcomp", "ccomp") for c in tok.children):
                 # "is said", but "reported" alone in "was incorrectly reported" and "it's claimed"
                 aux = [c.i for c in tok.children if c.dep_ == "auxpass" and c.i == tok.i - 1 and c.is_alpha]
                 start = min(aux + [tok.i])
@@ -546,7 +552,7 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
                 else:
                     content = (sent.start, sent.end)
                 return _Found(None, (start, tok.i + 1), tok, content, None, passive_hedge=True)
-            if lemma in lex.passive_hedge and any(c.lower_ == "it" and c.dep_ == "nsubjpass" for c in tok.children):
+            if hedge_verb and any(c.lower_ == "it" and c.dep_ == "nsubjpass" for c in tok.children):
                 return _Found(None, (tok.i, tok.i + 1), tok, _content_span(tok, sent, []), None, passive_hedge=True)
             return None
     elif tok.dep_ == "pcomp" and tok.head.lower_ == "as" and tok.head.head.lemma_ == "quote":

@@ -20,6 +20,7 @@ class Lexicon:
     content_required: frozenset[str]
     clause_required: frozenset[str]
     passive_hedge: frozenset[str]
+    belief_passive: frozenset[str]
     denial: frozenset[str]
     confirmation: frozenset[str]
     noun_cues: dict[str, frozenset[str]]
@@ -52,6 +53,7 @@ def lexicon() -> Lexicon:
         content_required=frozenset(raw["content_required"]),
         clause_required=frozenset(raw["clause_required"]),
         passive_hedge=frozenset(raw["passive_hedge_verbs"]),
+        belief_passive=frozenset(raw["belief_passive_verbs"]),
         denial=frozenset(raw["denial_verbs"]),
         confirmation=frozenset(raw["confirmation_verbs"]),
         noun_cues={k: frozenset(v) for k, v in raw["noun_cues"].items()},
