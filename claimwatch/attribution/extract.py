@@ -1108,6 +1108,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 lemma in lex.denial
                 or phrasal_key in lex.denial_phrasal
                 or (lemma == "echo" and "denial" in cue.lower())
+                or (lemma == "cast" and "doubt" in cue.lower())  # "cast doubt on the claims": the claims are questioned
                 or _says_false(doc, c_start, c_end, content, lex)
                 or _reports_denial(doc, c_start, c_end, lex)
                 or (lemma in lex.rebuttal_cues and bool(lex.rebuttal_markers.search(content)))

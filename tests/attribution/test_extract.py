@@ -405,7 +405,9 @@ def test_hedges_with_a_word_between() -> None:
     assert believed.source == "" and believed.cue == "believed" and believed.hedged
     [rumored] = attributions("The singer is rumored to have bought the club.")
     assert rumored.source == "" and rumored.hedged
-    items = attributions("It is understood that he was known to the services. He is thought to be 31. The plan was thought out by the mayor.")
+    items = attributions(
+        "It is understood that he was known to the services. He is thought to be 31. The plan was thought out by the mayor."
+    )
     assert [(a.source, a.cue, a.content, a.hedged) for a in items] == [
         ("", "is understood", "he was known to the services", True),
         ("", "is thought", "He is thought to be 31", True),
@@ -423,3 +425,32 @@ def test_pronouns_agree_and_follow_the_subject() -> None:
     role = attributions("Interior Minister Nohad Machnouk visited the site. The minister told reporters the girl was safe.")[-1]
     assert role.source == "Interior Minister Nohad Machnouk"
 
+
+def test_denials_session_15() -> None:
+    # written for the tests (session 15), never taken from a held-out set
+    items = attributions(
+        "The rebel commander appeared in a new video, denying reports of a truce. "
+        "The network chose to squash the rumours on its evening bulletin. "
+        "Analysts said the leaked letter was probably not credible. "
+        "The ministry said the photos were bogus. "
+        "Geologists cast doubt on claims that a meteorite made the crater. "
+        "The embassy said it was not aware of any arrest. "
+        "Engineers said it was highly unlikely that the dam had failed."
+    )
+    denials = [(a.source, a.cue) for a in items if a.denial]
+    assert denials == [
+        ("The rebel commander", "denying"),
+        ("The network", "squash"),
+        ("Analysts", "said"),
+        ("The ministry", "said"),
+        ("Geologists", "cast doubt"),
+        ("The embassy", "said"),
+        ("Engineers", "said"),
+    ]
+    # raising a question, a risk judged unlikely without "very"/"highly", and a participle that reports no
+    # denial stay what they were
+    items = attributions(
+        "The agency raised questions about the test. Doctors said it was unlikely to spread. "
+        "The minister arrived on Monday, adding that talks would resume."
+    )
+    assert [a.denial for a in items] == [False, False, False]
