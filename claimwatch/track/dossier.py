@@ -320,6 +320,19 @@ def linked_attributions(attributions: list[Attribution], evidence: list[Evidence
     return linked
 
 
+def hedges_report(attribution: Attribution, evidence: list[Evidence]) -> bool:
+    """Does a linked attribution make the article a hedged report of the claim? A hedged one with a source does
+    ("officials reportedly said", "X is said to have confirmed"); an agentless one ("the man is thought to have
+    slapped a woman") only in the sentence that states the claim best: a hedge on a detail is not a hedged report."""
+    if not attribution.hedged or attribution.denial:
+        return False
+    if attribution.source:
+        return True
+    top = max(evidence, key=lambda ev: ev.score, default=None)
+    start, end = _span(attribution)
+    return top is not None and top.start >= 0 and start < top.end and top.start < end
+
+
 def entry_order(entry: DossierEntry) -> tuple[int, datetime, int]:
     """Dated articles first, oldest first; undated by id (ingest order)."""
     if entry.published is None:
@@ -357,7 +370,7 @@ def make_entry(
         assert stance is not None and machine is not None
         label, confidence = machine, stance.probabilities.get(machine, 0.0)
     linked = linked_attributions(attributions, evidence, claim)
-    hedged = bool(article.title and headline_hedged(article.title)) or any(a.hedged and not a.denial for a in linked)
+    hedged = bool(article.title and headline_hedged(article.title)) or any(hedges_report(a, evidence) for a in linked)
     restated = _restating(evidence, claim) if correction is None and label in ("agree", "discuss") else None
     entry = DossierEntry(
         article_id=article.id,

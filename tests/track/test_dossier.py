@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
@@ -145,3 +146,25 @@ def test_a_denial_counts_only_when_it_is_about_the_claim() -> None:
     assert about_claim(denial("that report"), claim)  # refers back to the report
     assert about_claim(denial("the supreme leader had approved any military cooperation"), claim)
     assert not about_claim(denial("direct contacts with the US"), claim)  # context, not a denial of the claim
+
+
+def test_an_agentless_hedge_on_a_detail_does_not_hedge_the_report() -> None:
+    from claimwatch.attribution.analyze import analyze_texts
+    from claimwatch.records import Evidence, StanceResult
+    from claimwatch.track.dossier import make_entry
+
+    lead = "Police are hunting a man who slaps shoppers when they sneeze."
+    detail = "The same man is thought to have slapped a woman in the market."
+    text = f"{lead} {detail}"
+    evidence = [
+        Evidence(text=lead, score=0.9, start=0, end=len(lead)),
+        Evidence(text=detail, score=0.6, start=len(lead) + 1, end=len(text)),
+    ]
+    [analysis] = analyze_texts([text])
+    assert [(a.source, a.cue, a.hedged) for a in analysis.attributions] == [("", "is thought", True)]
+    claim = "A man slaps people who sneeze in public"
+    stance = StanceResult(label="agree", probabilities={"agree": 0.9}, evidence=evidence)
+    assert not make_entry(Article(text=text, id=1), stance, analysis.attributions, claim).hedged
+    # the same hedge in the sentence that states the claim best makes it a hedged report
+    stance = StanceResult(label="agree", probabilities={"agree": 0.9}, evidence=[dataclasses.replace(evidence[1], score=0.95), evidence[0]])
+    assert make_entry(Article(text=text, id=1), stance, analysis.attributions, claim).hedged
