@@ -191,7 +191,11 @@ def _find_subject(verb: Token) -> Token | None:
         current = verb.head.head
     for _ in range(5):
         at = current.i
-        subjects = [c for c in current.children if c.dep_ in ("nsubj", "csubj")]
+        subjects = [
+            c
+            for c in current.children
+            if c.dep_ in ("nsubj", "csubj") or c.dep_ == "nsubjpass" and current != verb and current.lemma_.lower() in lex.raising
+        ]  # "the minister was forced to deny": the minister denied
         if subjects:
             return min(subjects, key=lambda c: abs(c.i - at))  # the parser may attach stray tokens as subjects
         reporting = _reporting_head(current)
@@ -368,7 +372,7 @@ def _cue_span(tok: Token, lex: Lexicon) -> tuple[int, int]:
 
 
 _EVIDENTIAL = {"suggest", "indicate", "show", "mean", "imply"}  # "..., suggesting that": the writer's inference
-_PHRASAL_ONLY = {"brush", "wave", "laugh", "knock", "shoot", "speak", "walk", "point"}
+_PHRASAL_ONLY = {"brush", "wave", "laugh", "knock", "shoot", "speak", "walk", "point", "push"}
 
 
 def _verb_s(tok: Token, lex: Lexicon) -> str | None:
@@ -457,6 +461,8 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None  # "is believed to", "it is understood that": agentless hedges; "she believes" is no statement
     if lemma in _PHRASAL_ONLY and _particle(tok, lex) is None:
         return None  # "waved at the crowd": no statement
+    if lemma == "push" and not any(c.dep_ == "prep" and c.lower_ in ("on", "against") for c in tok.children):
+        return None  # "pushed back the police": no statement; "pushed back on the reports" is a rebuttal
     acts = lex.act_objects.get(lemma)
     if acts and any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in acts for c in tok.children):
         return None  # "the court dismissed the case", "the union rejected the offer": an act, not a statement
@@ -580,7 +586,15 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
             return None
     if (
         lemma in lex.content_required
-        and not any(c.dep_ in ("ccomp", "dobj", "xcomp", "oprd") or is_passive and c.dep_ == "nsubjpass" for c in tok.children)
+        and not any(
+            c.dep_ in ("ccomp", "dobj", "xcomp", "oprd")
+            or is_passive
+            and c.dep_ == "nsubjpass"
+            or lemma == "push"
+            and c.dep_ == "prep"
+            and c.lower_ in ("on", "against")  # "pushed back on the reports"
+            for c in tok.children
+        )
         and tok.dep_ not in ("parataxis",)
     ):
         return None
@@ -987,6 +1001,15 @@ def _reports_denial(doc: Doc, start: int, end: int, lex: Lexicon) -> bool:
     return False
 
 
+def _called_false(cue: Token, lex: Lexicon) -> bool:
+    """What the content was called, when the content is the passive subject: "a rumour ... has been called
+    'rubbish' by his publicist", "the reports were dismissed as baseless" (the predicate is outside the content)."""
+    complements = [c for c in cue.children if c.dep_ in ("oprd", "acomp", "xcomp")]
+    complements += [g for c in cue.children if c.dep_ == "prep" and c.lower_ == "as" for g in c.children if g.dep_ == "pobj"]
+    doc = cue.doc
+    return any(lex.falsity.search(doc[c.left_edge.i : c.right_edge.i + 1].text.replace("’", "'")) for c in complements)
+
+
 def _negation_rebuts(doc: Doc, start: int, end: int) -> bool:
     """A negated main predicate ("insisted the woman was not married to him")."""
     return any(_negated(p) for p in _main_predicates(doc, start, end))
@@ -1109,6 +1132,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 or phrasal_key in lex.denial_phrasal
                 or (lemma == "echo" and "denial" in cue.lower())
                 or (lemma == "cast" and "doubt" in cue.lower())  # "cast doubt on the claims": the claims are questioned
+                or _called_false(found.cue_token, lex)
                 or _says_false(doc, c_start, c_end, content, lex)
                 or _reports_denial(doc, c_start, c_end, lex)
                 or (lemma in lex.rebuttal_cues and bool(lex.rebuttal_markers.search(content)))

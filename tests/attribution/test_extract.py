@@ -454,3 +454,23 @@ def test_denials_session_15() -> None:
         "The minister arrived on Monday, adding that talks would resume."
     )
     assert [a.denial for a in items] == [False, False, False]
+
+
+def test_rebuttals_and_documents_session_15() -> None:
+    # written for the tests (session 15), never taken from a held-out set
+    items = attributions(
+        "Critics pushed back on the report that the plant would close. "
+        "The minister was forced to deny the report. "
+        'A rumour that the singer had quit the band was called "rubbish" by her manager. '
+        "The couple became famous after a profile in a local magazine that claims they won the lottery twice."
+    )
+    assert [(a.source, a.cue, a.denial) for a in items[:3]] == [
+        ("Critics", "pushed back", True),
+        ("The minister", "deny", True),
+        ("her manager", "called", True),
+    ]
+    assert items[3].cue == "claims" and items[3].source.endswith("a local magazine") and not items[3].denial
+    # no statement: pushing things, being asked to confirm; a plan called ambitious is no denial
+    assert attributions("The crowd pushed back the police. He was asked to confirm the report.") == []
+    [called] = attributions("The mayor called the plan ambitious.")
+    assert not called.denial
