@@ -474,3 +474,18 @@ def test_rebuttals_and_documents_session_15() -> None:
     assert attributions("The crowd pushed back the police. He was asked to confirm the report.") == []
     [called] = attributions("The mayor called the plan ambitious.")
     assert not called.denial
+
+
+def test_alive_and_safe_deny_a_rumour() -> None:
+    # written for the tests (session 15): saying someone is alive, safe or fine answers a rumour of death or capture
+    items = attributions(
+        "Her brother said she is alive and well. The studio confirmed that the actor is still alive. "
+        "Police told reporters the car is safe in its garage. The coach said the team played well."
+    )
+    assert [(a.source, a.denial) for a in items] == [
+        ("Her brother", True),
+        ("The studio", True),
+        ("Police", True),
+        ("The coach", False),
+    ]
+    assert items[1].confirmation  # confirming he is alive confirms one thing and denies another
