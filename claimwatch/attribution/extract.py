@@ -199,7 +199,9 @@ def _find_subject(verb: Token) -> Token | None:
         if subjects:
             return min(subjects, key=lambda c: abs(c.i - at))  # the parser may attach stray tokens as subjects
         reporting = _reporting_head(current)
-        if current.dep_ in ("xcomp", "conj", "advcl") and current.head != current:
+        if current.dep_ == "pcomp" and current.head.lower_ == "by" and current.head.head.pos_ in ("VERB", "AUX"):
+            current = current.head.head  # "Apple responded to the reports by saying ...": Apple said
+        elif current.dep_ in ("xcomp", "conj", "advcl") and current.head != current:
             participle = current.dep_ == "advcl" and current.tag_ == "VBG"
             current = current.head
             if participle and _reporting_head(current) is not None:
@@ -461,6 +463,9 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None  # "is believed to", "it is understood that": agentless hedges; "she believes" is no statement
     if lemma in _PHRASAL_ONLY and _particle(tok, lex) is None:
         return None  # "waved at the crowd": no statement
+    if lemma in ("continue", "agree") and any(c.dep_ == "xcomp" or lemma == "agree" and c.dep_ == "dobj" for c in tok.children):
+        return None  # "continued to fire", "agreed to end the insurgency", "agreed a cease-fire": acts ("continued to
+        # deny" is the denial's own cue); '"...," he continued' and "agreed that ..." are statements
     if lemma == "push" and not any(c.dep_ == "prep" and c.lower_ in ("on", "against") for c in tok.children):
         return None  # "pushed back the police": no statement; "pushed back on the reports" is a rebuttal
     acts = lex.act_objects.get(lemma)

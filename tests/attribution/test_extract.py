@@ -491,3 +491,18 @@ def test_alive_and_safe_deny_a_rumour() -> None:
         ("The coach", False),
     ]
     assert items[1].confirmation  # confirming he is alive confirms one thing and denies another
+
+
+def test_acts_are_not_statements_and_by_saying_is_one() -> None:
+    # written for the tests (session 15)
+    assert attributions("Wilson continued to fire on the car. The rebels agreed to end the war. The group agreed a truce.") == []
+    items = attributions(
+        'He continued to deny the report. "We will win," she continued. Experts agreed that the crater was old. '
+        "The company responded to the reports by saying it had received nine complaints."
+    )
+    assert [(a.source, a.cue, a.denial) for a in items] == [
+        ("He", "deny", True),
+        ("she", "continued", False),
+        ("Experts", "agreed", False),
+        ("The company", "saying", False),
+    ]
