@@ -2,8 +2,8 @@
 
 Gold sets (`--gold`): tests/data/attribution_gold.jsonl (the rules' first development set),
 attribution_dev2.jsonl (denial-rich development set of issue #17, with content and kind),
-attribution_heldout.jsonl to attribution_heldout4.jsonl (held out until measured, development sets since),
-and the held-out attribution_heldout5.jsonl, reported on and never tuned on."""
+attribution_heldout.jsonl to attribution_heldout7.jsonl (held out until measured, development sets since),
+and the held-out attribution_heldout8.jsonl, reported on and never tuned on."""
 
 from __future__ import annotations
 
