@@ -31,7 +31,9 @@ _FUNCTION = _DETERMINERS | {"of", "in", "on", "for", "to", "from", "at", "by", "
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _FUNCTION and len(w) > 1 or w.lower() == "i"}
+    """Content words, lower-cased; an acronym written in capitals counts even when it spells a function word
+    ("WHO", the World Health Organization, is not "who")."""
+    return {w.lower() for w in _WORD.findall(text) if (w.lower() not in _FUNCTION or w.isupper()) and len(w) > 1 or w.lower() == "i"}
 
 
 def _norm(text: str) -> str:
