@@ -1317,12 +1317,17 @@ def bench_attribution_cmd(
     gold: Annotated[Path, typer.Option(help="Gold JSONL (id, text, attributions).")] = Path("tests/data/attribution_gold.jsonl"),
     bodies: Annotated[Path, typer.Option(help="FNC-1 bodies CSV for the speed figure.")] = FNC_DIR / "train_bodies.csv",
     speed_docs: Annotated[int, typer.Option(help="How many bodies to time (0: skip).")] = 300,
+    against: Annotated[
+        Path | None,
+        typer.Option(help="A second person's annotation of the same articles, scored instead of the extractor (agreement)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Precision/recall of attributions on the gold set, and analyze speed vs spaCy alone (words/s)."""
-    from claimwatch.lab.bench_attribution import bench_attribution
+    """Precision/recall of attributions on the gold set, and analyze speed vs spaCy alone (words/s); with
+    --against, how well a second annotation agrees with the gold one (the human ceiling)."""
+    from claimwatch.lab.bench_attribution import agreement, bench_attribution
 
-    report = bench_attribution(gold, bodies if speed_docs else None, speed_docs)
+    report = agreement(gold, against) if against is not None else bench_attribution(gold, bodies if speed_docs else None, speed_docs)
     if as_json:
         _print_json(report)
         return
@@ -1334,7 +1339,7 @@ def bench_attribution_cmd(
     out.print(table)
     d = report["quality"]["denials_flagged"]
     out.print(f"denials flagged: {d['flagged']} of {d['gold']} ({d['rate']:.0%})", highlight=False)
-    if report["source_problems"]:
+    if report.get("source_problems"):
         out.print(f"sources that are no speaker: {escape(', '.join(report['source_problems']))}", highlight=False)
     if "speed" in report:
         sp = report["speed"]

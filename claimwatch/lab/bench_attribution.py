@@ -17,11 +17,31 @@ from claimwatch.errors import InputError
 from claimwatch.ingest.clean import clean_text
 from claimwatch.lab.eval_attribution import evaluate, load_gold, source_problems
 from claimwatch.nlp.pipeline import load_nlp
+from claimwatch.records import Attribution
 
 
 def gold_texts(gold: list[dict[str, Any]]) -> list[str]:
     """Cleaned texts of the gold articles, as ingest would store them."""
     return [clean_text(g["text"], detect_title=g["id"] == "csmonitor").text for g in gold]
+
+
+def agreement(gold_path: Path, other_path: Path) -> dict[str, Any]:
+    """A second, independent annotation of the same articles scored against the gold one with the same matching
+    as the extractor: how far two people agree, the ceiling a goal on this set can sensibly ask for."""
+    for path in (gold_path, other_path):
+        if not path.is_file():
+            raise InputError(str(path), "no such gold file")
+    gold, other = load_gold(gold_path), {str(a["id"]): a for a in load_gold(other_path)}
+    predictions = []
+    for article in gold:
+        second = other.get(str(article["id"]))
+        if second is None:
+            raise InputError(str(other_path), f"article {article['id']} of {gold_path.name} is not annotated")
+        if second["text"] != article["text"]:
+            raise InputError(str(other_path), f"article {article['id']} has a different text than in {gold_path.name}")
+        fields = ("source", "cue", "content", "kind", "hedged", "denial", "confirmation", "channel")
+        predictions.append([Attribution(**{k: a.get(k) for k in fields if k in a}) for a in second["attributions"]])
+    return {"articles": len(gold), "quality": evaluate(gold, predictions).to_dict(), "against": str(other_path)}
 
 
 def bench_attribution(gold_path: Path, bodies_csv: Path | None = None, speed_docs: int = 300) -> dict[str, Any]:
