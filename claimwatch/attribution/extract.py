@@ -1042,7 +1042,7 @@ _HEDGED_PASSIVE = re.compile(
 )
 # "isn't necessarily completely accurate", "was not entirely true"
 _NOT_TRUE = re.compile(r"(?:\bnot|n't)\s+(?:\w+ly\s+){1,2}(?:true|accurate|correct)\b", re.IGNORECASE)
-_WISHING = {"hope", "wish", "fear", "wonder", "ask", "doubt", "if", "whether"}
+_WISHING = {"hope", "wish", "fear", "wonder", "ask", "doubt", "pretend", "if", "whether"}
 
 
 def _says_false(doc: Doc, start: int, end: int, content: str, lex: Lexicon) -> bool:

@@ -504,6 +504,8 @@ def test_alive_and_safe_deny_a_rumour() -> None:
         ("The coach", False),
     ]
     assert items[1].confirmation  # confirming he is alive confirms one thing and denies another
+    [pretended] = attributions("The government said the pilot was killed, though the group pretended he was alive.")
+    assert not pretended.denial  # what someone pretended is not asserted
 
 
 def test_acts_are_not_statements_and_by_saying_is_one() -> None:
