@@ -39,6 +39,11 @@ class StatusRules:
     confirm_share: float = 0.2  # ... and their share of all related articles
     hedged_support: bool = False  # do hedged agreeing reports count towards confirmation?
     min_confidence: float = 0.6  # a model stance less probable than this is uncertain: counted on no side
+    # denied, with no disagreeing article, when this many distinct sources are quoted against it and no article
+    # firmly agrees ("Fidel Castro has died": eight sources deny it in reports that only discuss it). Session 15,
+    # on the dev half only: 3 to 5 sources give the same (0.697 -> 0.705 with our model's stances, one claim);
+    # 2 sources, or allowing one firm report, lose a true claim.
+    deny_sources: int = 3
     opposite_as: Literal["disagree", "uncertain"] = "disagree"  # a model agree/discuss whose evidence states the claim's opposite
 
 
@@ -120,6 +125,12 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
         main = f"{rule}: {_disagree(inputs, rules, of)}; {_agree(inputs)}"
         if inputs.denials:
             context.append(f"also against it: {_spoke(inputs, 'against')}")
+        if inputs.confirmations:
+            context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
+    elif inputs.denials and len(set(inputs.denials)) >= rules.deny_sources and firm == 0:
+        status = "denied"
+        rule = f"denied ({rules.deny_sources}+ sources quoted against the claim, and no article firmly agrees)"
+        main = f"{rule}: {_spoke(inputs, 'against')}; {_agree(inputs, of)}"
         if inputs.confirmations:
             context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
     elif inputs.denials:

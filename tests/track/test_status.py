@@ -117,3 +117,18 @@ def test_the_tuned_rules_confirm_on_five_firm_reports_amid_many_neutral_ones() -
     assert decide_status(StatusInputs(agree=5, discuss=21))[0] == "unverified"
     assert decide_status(StatusInputs(agree=4, discuss=1))[0] == "unverified"
     assert decide_status(StatusInputs(agree=8, disagree=2))[0] == "denied"
+
+
+def test_many_sources_against_and_no_firm_report_is_denied() -> None:
+    denials = ["Cuba's foreign ministry", "Fidel's son", "A Cuban official"]
+    inputs = StatusInputs(discuss=6, denials=denials, examples={"against": 'Cuba\'s foreign ministry (denied "the rumours")'})
+    status, reasons = decide_status(inputs)
+    assert status == "denied"
+    assert reasons[0].startswith(
+        "denied (3+ sources quoted against the claim, and no article firmly agrees): "
+        "Cuba's foreign ministry (denied \"the rumours\"); also Fidel's son, A Cuban official; 0 of 6 independent articles agree"
+    ), reasons[0]
+    # two sources, or one firm report beside them, leave it disputed
+    assert decide_status(StatusInputs(discuss=6, denials=denials[:2]))[0] == "disputed"
+    assert decide_status(StatusInputs(agree=1, discuss=6, denials=denials))[0] == "disputed"
+    assert decide_status(StatusInputs(agree=1, agree_hedged=1, discuss=6, denials=denials))[0] == "denied"  # a hedged one is no firm report
