@@ -44,12 +44,23 @@ def _norm(text: str) -> str:
 
 
 _AUX = {"is", "are", "was", "were", "been", "be", "has", "have", "had"}
+# adverbs an annotator may keep inside a cue ("has now confirmed", "have also been put forward", "was widely believed")
+_CUE_ADVERBS = {
+    "now", "also", "already", "just", "still", "since", "then", "even", "later", "first", "again", "widely",
+    "reportedly", "allegedly", "repeatedly", "publicly", "previously", "recently", "initially", "originally",
+    "immediately", "quickly", "firmly", "strongly", "categorically", "flatly", "officially", "vehemently",
+    "privately", "openly", "directly", "briefly", "angrily", "long",
+}  # fmt: skip
 
 
 def cue_match(gold: str, pred: str) -> bool:
-    """Cues match on their first word ("echoed" ~ "echoed the denial", "is said" ~ "said")."""
-    g = [w for w in gold.lower().split() if w not in _AUX]
-    p = [w for w in pred.lower().split() if w not in _AUX]
+    """Cues match on their first word, after auxiliaries and adverbs ("echoed" ~ "echoed the denial", "is said" ~
+    "said", "has now confirmed" ~ "confirmed")."""
+
+    def words(cue: str) -> list[str]:
+        return [w for w in cue.lower().split() if w not in _AUX and w not in _CUE_ADVERBS]
+
+    g, p = words(gold), words(pred)
     return bool(g and p and g[0] == p[0])
 
 

@@ -98,6 +98,7 @@ def test_nested_quotes_are_not_separate_attributions() -> None:
 
 def test_matching_rules() -> None:
     assert cue_match("echoed", "echoed the denial") and cue_match("is said", "said") and not cue_match("said", "told")
+    assert cue_match("has now confirmed", "confirmed") and cue_match("is widely believed", "is believed") and cue_match("reply", "reply")
     assert source_match("Agency spokesman Edwin Donovan", "Edwin Donovan")
     assert not source_match("The Gaza Ministry of Interior", "a statement from the Coordinator")
     assert source_match("", "") and not source_match("", "he")
@@ -176,13 +177,15 @@ def test_heldout_set_floor() -> None:
 #   extractor leave to the hedged flag. A development set from session 15 (belief passives extracted, more
 #   denial markers): P 0.926 / R 0.817, 24 of 50.
 # - heldout6 (23 bodies, seed 20261129; a French body drawn with them left out; 141 attributions, 18 denials):
-#   P 0.880 / R 0.674, 4 of 18 before session 15; measured once after its first round: P 0.879 / R 0.723, 4 of 18.
-#   As a development set: P 0.889 / R 0.738, 6 of 18.
-# - heldout7 (24 bodies, seed 20261130; 207 attributions, 22 denials): P 0.906 / R 0.700, 4 of 22 before session
-#   15; measured once after its second round: P 0.909 / R 0.720, 6 of 22. As a development set: P 0.932 / R 0.725.
-# - heldout8 (24 bodies, seed 20261131; 142 attributions, 11 denials), held out: P 0.868 / R 0.739, 3 of 11 before
-#   session 15; measured once after its third round: P 0.891 / R 0.747, 3 of 11 (content R 0.690, kind R 0.627,
-#   hedged P 1.0 / R 0.22, exact F1 0.651). Never tuned on.
+#   P 0.880 / R 0.674, 4 of 18 before session 15; measured once after its first round: P 0.888 / R 0.731, 4 of 18.
+# - heldout7 (24 bodies, seed 20261130; 207 attributions, 22 denials): P 0.919 / R 0.710, 4 of 22 before session
+#   15; measured once after its second round: P 0.921 / R 0.730, 6 of 22.
+# - heldout8 (24 bodies, seed 20261131; 142 attributions, 11 denials), held out: P 0.884 / R 0.754, 3 of 11 before
+#   session 15; measured once after its third round: P 0.908 / R 0.761, 3 of 11 (content R 0.69, kind R 0.63,
+#   hedged P 1.0 / R 0.22). Never tuned on. A second annotator, blind to the first, agrees at P = R = 0.958 and
+#   flags 10 of its 11 denials (`attribution_heldout8_second.jsonl`, `bench attribution --against`).
+# (All figures with the matcher as it is now: cues match after auxiliaries and adverbs, "has now confirmed" ~
+# "confirmed", and "WHO" is a source word; before that fix heldout8 read 0.891 / 0.747 after its round.)
 # Floors sit a little under the figures: (file, articles, attributions, denials, P, R, denials flagged, content R, kind R)
 ANNOTATED_SETS = [
     ("attribution_heldout2.jsonl", 14, 162, 49, 0.92, 0.87, 0.64, 0.82, 0.7),
