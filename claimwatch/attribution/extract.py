@@ -463,7 +463,9 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None  # "is believed to", "it is understood that": agentless hedges; "she believes" is no statement
     if lemma in _PHRASAL_ONLY and _particle(tok, lex) is None:
         return None  # "waved at the crowd": no statement
-    if lemma in ("continue", "agree") and any(c.dep_ == "xcomp" or lemma == "agree" and c.dep_ == "dobj" for c in tok.children):
+    if lemma in ("continue", "agree") and any(
+        c.dep_ == "xcomp" or c.tag_ == "VBG" and c.dep_ == "dobj" or lemma == "agree" and c.dep_ == "dobj" for c in tok.children
+    ):
         return None  # "continued to fire", "agreed to end the insurgency", "agreed a cease-fire": acts ("continued to
         # deny" is the denial's own cue); '"...," he continued' and "agreed that ..." are statements
     if lemma == "push" and not any(c.dep_ == "prep" and c.lower_ in ("on", "against") for c in tok.children):

@@ -514,6 +514,9 @@ def test_alive_and_safe_deny_a_rumour() -> None:
 def test_acts_are_not_statements_and_by_saying_is_one() -> None:
     # written for the tests (session 15)
     assert attributions("Wilson continued to fire on the car. The rebels agreed to end the war. The group agreed a truce.") == []
+    assert attributions("Officers write tickets for speeding. The army maintained a siege of the town.") == []
+    [maintained] = attributions("The firm maintained that the payment was legal.")
+    assert maintained.denial
     items = attributions(
         'He continued to deny the report. "We will win," she continued. Experts agreed that the crater was old. '
         "The company responded to the reports by saying it had received nine complaints."
