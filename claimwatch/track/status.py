@@ -30,6 +30,8 @@ class StatusRules:
     # gold stances 0.580 (was 0.598), our model's stances 0.497 (was 0.483), and on the 21 claims whose bodies it
     # never saw 0.369 (was 0.296): under the 0.60 aimed at. With the opposite check extended to "discuss" labels
     # (dev half, our model's stances: 0.697; the same thresholds stay best): test half 0.502, never-seen 0.401.
+    # Session 15 (more denials read in the bodies, and `deny_sources` below; dev 0.705, the same thresholds stay
+    # best): test half 0.512, never-seen 0.401, gold stances 0.580.
     # A quarter as many debunks as firm reports already marks a false rumour in Emergent; 5+ independent unhedged
     # reports with nothing against them mark a true one.
     # deny_ratio below 0.25 was not tried: one debunk against a wall of firm reports is a dispute, not a denial.
