@@ -595,11 +595,8 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         lemma in lex.content_required
         and not any(
             c.dep_ in ("ccomp", "dobj", "xcomp", "oprd")
-            or is_passive
-            and c.dep_ == "nsubjpass"
-            or lemma == "push"
-            and c.dep_ == "prep"
-            and c.lower_ in ("on", "against")  # "pushed back on the reports"
+            or (is_passive and c.dep_ == "nsubjpass")
+            or (lemma == "push" and c.dep_ == "prep" and c.lower_ in ("on", "against"))  # "pushed back on the reports"
             for c in tok.children
         )
         and tok.dep_ not in ("parataxis",)
