@@ -40,7 +40,10 @@ def agreement(gold_path: Path, other_path: Path) -> dict[str, Any]:
         if second["text"] != article["text"]:
             raise InputError(str(other_path), f"article {article['id']} has a different text than in {gold_path.name}")
         fields = ("source", "cue", "content", "kind", "hedged", "denial", "confirmation", "channel")
-        predictions.append([Attribution(**{k: a.get(k) for k in fields if k in a}) for a in second["attributions"]])
+        for n, a in enumerate(second["attributions"], start=1):
+            if not all(isinstance(a.get(k), str) for k in ("source", "cue", "content")):
+                raise InputError(str(other_path), f"article {article['id']}, attribution {n}: source, cue and content must be strings")
+        predictions.append([Attribution(**{k: a[k] for k in fields if a.get(k) is not None}) for a in second["attributions"]])
     return {"articles": len(gold), "quality": evaluate(gold, predictions).to_dict(), "against": str(other_path)}
 
 

@@ -34,3 +34,8 @@ def test_a_set_agrees_with_itself_and_mismatches_are_named(tmp_path: Path) -> No
     other.write_text("\n".join(json.dumps(r) for r in rows[:3]) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=f"article {rows[3]['id']} of attribution_heldout8.jsonl is not annotated"):
         agreement(gold, other)
+    rows[3]["text"] = rows[3]["text"].removesuffix(" Changed.")
+    del rows[3]["attributions"][0]["cue"]
+    other.write_text("\n".join(json.dumps(r) for r in rows[:5]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=f"article {rows[3]['id']}, attribution 1: source, cue and content must be strings"):
+        agreement(gold, other)
