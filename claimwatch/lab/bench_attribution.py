@@ -2,8 +2,9 @@
 
 Gold sets (`--gold`): tests/data/attribution_gold.jsonl (the rules' first development set),
 attribution_dev2.jsonl (denial-rich development set of issue #17, with content and kind),
-attribution_heldout.jsonl to attribution_heldout7.jsonl (held out until measured, development sets since),
-and the held-out attribution_heldout8.jsonl, reported on and never tuned on."""
+attribution_heldout.jsonl to attribution_heldout8.jsonl (each held out until measured once after a round of
+rules, a development set since; a new round needs a freshly annotated set). With --against, a second person's
+annotation of a set is scored instead of the extractor (attribution_heldout8_second.jsonl: the human ceiling)."""
 
 from __future__ import annotations
 

@@ -182,7 +182,8 @@ def test_heldout_set_floor() -> None:
 #   15; measured once after its second round: P 0.921 / R 0.730, 6 of 22.
 # - heldout8 (24 bodies, seed 20261131; 142 attributions, 11 denials), held out: P 0.884 / R 0.754, 3 of 11 before
 #   session 15; measured once after its third round: P 0.908 / R 0.761, 3 of 11 (content R 0.69, kind R 0.63,
-#   hedged P 1.0 / R 0.22). Never tuned on. A second annotator, blind to the first, agrees at P = R = 0.958 and
+#   hedged P 1.0 / R 0.22). Then a development set ("write tickets", "maintained a siege": P 0.923 / R 0.761);
+#   the next round needs a fresh held-out set. A second annotator, blind to the first, agrees at P = R = 0.958 and
 #   flags 10 of its 11 denials (`attribution_heldout8_second.jsonl`, `bench attribution --against`).
 # (All figures with the matcher as it is now: cues match after auxiliaries and adverbs, "has now confirmed" ~
 # "confirmed", and "WHO" is a source word; before that fix heldout8 read 0.891 / 0.747 after its round.)
@@ -194,7 +195,7 @@ ANNOTATED_SETS = [
     ("attribution_heldout5.jsonl", 24, 338, 50, 0.9, 0.79, 0.44, 0.73, 0.63),
     ("attribution_heldout6.jsonl", 23, 141, 18, 0.86, 0.71, 0.3, 0.63, 0.64),
     ("attribution_heldout7.jsonl", 24, 207, 22, 0.91, 0.7, 0.25, 0.65, 0.6),
-    ("attribution_heldout8.jsonl", 24, 142, 11, 0.87, 0.72, 0.25, 0.66, 0.6),
+    ("attribution_heldout8.jsonl", 24, 142, 11, 0.9, 0.74, 0.25, 0.66, 0.6),
 ]
 
 
