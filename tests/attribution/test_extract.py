@@ -185,6 +185,10 @@ def test_heldout_set_floor() -> None:
 #   hedged P 1.0 / R 0.22). Then a development set ("write tickets", "maintained a siege": P 0.923 / R 0.761);
 #   the next round needs a fresh held-out set. A second annotator, blind to the first, agrees at P = R = 0.958 and
 #   flags 10 of its 11 denials (`attribution_heldout8_second.jsonl`, `bench attribution --against`).
+# - heldout9 (24 bodies, seed 20261201; 178 attributions, 13 denials), annotated after session 15's rules and
+#   measured once on them: P 0.931 / R 0.753, 2 of 13 denials flagged, denial precision 0.20 (the code at the
+#   start of the session: P 0.924 / R 0.747, 1 of 13); content R 0.70, kind R 0.64, hedged P 0.57 / R 0.22.
+#   Held out: never tuned on.
 # (All figures with the matcher as it is now: cues match after auxiliaries and adverbs, "has now confirmed" ~
 # "confirmed", and "WHO" is a source word; before that fix heldout8 read 0.891 / 0.747 after its round.)
 # Floors sit a little under the figures: (file, articles, attributions, denials, P, R, denials flagged, content R, kind R)
@@ -196,6 +200,7 @@ ANNOTATED_SETS = [
     ("attribution_heldout6.jsonl", 23, 141, 18, 0.86, 0.71, 0.3, 0.63, 0.64),
     ("attribution_heldout7.jsonl", 24, 207, 22, 0.91, 0.7, 0.25, 0.65, 0.6),
     ("attribution_heldout8.jsonl", 24, 142, 11, 0.9, 0.74, 0.25, 0.66, 0.6),
+    ("attribution_heldout9.jsonl", 24, 178, 13, 0.91, 0.73, 0.15, 0.67, 0.62),
 ]
 
 
