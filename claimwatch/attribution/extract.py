@@ -1048,8 +1048,11 @@ def _says_false(doc: Doc, start: int, end: int, content: str, lex: Lexicon) -> b
     """A falsity marker in the content ("not true", "isn’t true", "a hoax"), unless it sits in a clause
     that hopes or asks ("I hope that it isn’t true", "whether the report is false")."""
     offset = doc[start].idx
-    matches = list(lex.falsity.finditer(content.replace("’", "'"))) + list(_NOT_TRUE.finditer(content.replace("’", "'")))
+    text = content.replace("’", "'")
+    matches = list(lex.falsity.finditer(text)) + list(_NOT_TRUE.finditer(text))
     for m in matches:
+        if m.group(0).lower().endswith("wrong") and re.match(r"\s+(?:to|for)\b", text[m.end() :]):
+            continue  # "it was wrong for the US to deliver supplies", "was wrong to resign": a judgement, not a denial
         span = doc.char_span(offset + m.start(), offset + m.end(), alignment_mode="expand")
         if span is None:
             return True
