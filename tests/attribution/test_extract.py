@@ -188,7 +188,10 @@ def test_heldout_set_floor() -> None:
 # - heldout9 (24 bodies, seed 20261201; 178 attributions, 13 denials), annotated after session 15's rules and
 #   measured once on them: P 0.931 / R 0.753, 2 of 13 denials flagged, denial precision 0.20 (the code at the
 #   start of the session: P 0.924 / R 0.747, 1 of 13); content R 0.70, kind R 0.64, hedged P 0.57 / R 0.22.
-#   Held out: never tuned on.
+#   Then a development set (round 4: "is safe" is no denial, "it was wrong for X to" a judgement): denial P 0.40.
+# - heldout10 (24 bodies, seed 20261202; 148 attributions, 17 denials), held out: P 0.885 / R 0.574, 4 of 17 at the
+#   session's start; measured once with its final rules: P 0.890 / R 0.601, 5 of 17 (round 4 changed nothing on
+#   it; its annotators took many loose cues: listing prices, song lyrics). Never tuned on.
 # (All figures with the matcher as it is now: cues match after auxiliaries and adverbs, "has now confirmed" ~
 # "confirmed", and "WHO" is a source word; before that fix heldout8 read 0.891 / 0.747 after its round.)
 # Floors sit a little under the figures: (file, articles, attributions, denials, P, R, denials flagged, content R, kind R)
@@ -201,6 +204,7 @@ ANNOTATED_SETS = [
     ("attribution_heldout7.jsonl", 24, 207, 22, 0.91, 0.7, 0.2, 0.65, 0.6),
     ("attribution_heldout8.jsonl", 24, 142, 11, 0.9, 0.74, 0.25, 0.66, 0.6),
     ("attribution_heldout9.jsonl", 24, 178, 13, 0.91, 0.73, 0.15, 0.67, 0.62),
+    ("attribution_heldout10.jsonl", 24, 148, 17, 0.87, 0.58, 0.25, 0.5, 0.47),
 ]
 
 
