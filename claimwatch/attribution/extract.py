@@ -593,12 +593,8 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
             return None
     if (
         lemma in lex.content_required
-        and not any(
-            c.dep_ in ("ccomp", "dobj", "xcomp", "oprd")
-            or (is_passive and c.dep_ == "nsubjpass")
-            or (lemma == "push" and c.dep_ == "prep" and c.lower_ in ("on", "against"))  # "pushed back on the reports"
-            for c in tok.children
-        )
+        and not any(c.dep_ in ("ccomp", "dobj", "xcomp", "oprd") or (is_passive and c.dep_ == "nsubjpass") for c in tok.children)
+        and lemma != "push"  # "pushed back on the reports": its object was checked above
         and tok.dep_ not in ("parataxis",)
     ):
         return None
@@ -997,7 +993,7 @@ def _reports_denial(doc: Doc, start: int, end: int, lex: Lexicon) -> bool:
         if objects and not any(o.lemma_.lower() in _CLAIM_NOUNS | {"it", "this", "that", "them"} for o in objects):
             continue  # "rejected U.S. efforts to talk": an offer turned down, not a claim denied
         clause = [tok, *[a for a in tok.ancestors if start <= a.i < end]]
-        if any(a.lemma_.lower() in _WISHING or any(c.dep_ == "mark" and c.lower_ in _WISHING for c in a.children) for a in clause):
+        if _wished(clause):
             continue
         if any(c.dep_ == "aux" and c.lemma_.lower() in _INTENT for c in tok.children):
             continue  # "would deny", "could dismiss": not a denial made
@@ -1044,6 +1040,12 @@ _NOT_TRUE = re.compile(r"(?:\bnot|n't)\s+(?:\w+ly\s+){1,2}(?:true|accurate|corre
 _WISHING = {"hope", "wish", "fear", "wonder", "ask", "doubt", "pretend", "if", "whether"}
 
 
+def _wished(clause: list[Token]) -> bool:
+    """Is one of these predicates hoped, asked or pretended rather than asserted ("I hope that it isn't true",
+    "asked whether he would deny it", "pretended he was alive")?"""
+    return any(a.lemma_.lower() in _WISHING or any(c.dep_ == "mark" and c.lower_ in _WISHING for c in a.children) for a in clause)
+
+
 def _says_false(doc: Doc, start: int, end: int, content: str, lex: Lexicon) -> bool:
     """A falsity marker in the content ("not true", "isn’t true", "a hoax"), unless it sits in a clause
     that hopes or asks ("I hope that it isn’t true", "whether the report is false")."""
@@ -1057,7 +1059,7 @@ def _says_false(doc: Doc, start: int, end: int, content: str, lex: Lexicon) -> b
         if span is None:
             return True
         clause = [a for a in span.root.ancestors if start <= a.i < end] + [span.root]
-        if not any(a.lemma_.lower() in _WISHING or any(c.dep_ == "mark" and c.lower_ in _WISHING for c in a.children) for a in clause):
+        if not _wished(clause):
             return True
     return False
 
