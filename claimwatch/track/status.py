@@ -129,15 +129,13 @@ def decide_status(inputs: StatusInputs, rules: StatusRules = DEFAULT_RULES) -> t
             context.append(f"also against it: {_spoke(inputs, 'against')}")
         if inputs.confirmations:
             context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
-    elif inputs.denials and len(set(inputs.denials)) >= rules.deny_sources and firm == 0:
-        status = "denied"
-        rule = f"denied ({rules.deny_sources}+ sources quoted against the claim, and no article firmly agrees)"
+    elif inputs.denials:  # decided by the sources quoted against it
+        if len(set(inputs.denials)) >= rules.deny_sources and firm == 0:
+            status = "denied"
+            rule = f"denied ({rules.deny_sources}+ sources quoted against the claim, and no article firmly agrees)"
+        else:
+            status, rule = "disputed", "disputed (a source quoted against the claim)"
         main = f"{rule}: {_spoke(inputs, 'against')}; {_agree(inputs, of)}"
-        if inputs.confirmations:
-            context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
-    elif inputs.denials:
-        status = "disputed"
-        main = f"disputed (a source quoted against the claim): {_spoke(inputs, 'against')}; {_agree(inputs, of)}"
         if inputs.confirmations:
             context.append(f"context (did not decide): quoted for it: {_spoke(inputs, 'for')}")
     elif (firm >= rules.confirm_min or inputs.confirmations) and firm >= rules.confirm_share * related:
