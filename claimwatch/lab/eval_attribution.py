@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claimwatch.errors import InputError
 from claimwatch.records import Attribution
 
 _WORD = re.compile(r"[\w’']+")
@@ -225,6 +226,8 @@ def source_problems(attributions: Iterable[Attribution], places: Iterable[str] =
 
 def load_gold(path: Path) -> list[dict[str, Any]]:
     """Read the gold JSONL (id, note, text, attributions)."""
+    if not path.is_file():
+        raise InputError(str(path), "no such gold file")
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
