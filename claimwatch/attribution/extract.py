@@ -242,6 +242,9 @@ def _agent(verb: Token) -> Token | None:
 _OBJECT_CONTENT = {"confirm", "deny", "reject", "dismiss", "refute", "dispute", "retract", "disavow", "accuse", "condemn", "criticize"}
 
 
+_CHARGE_PREPS = {"accuse": ("of",), "blame": ("on", "for")}
+
+
 def _content_span(verb: Token, sent: Span, exclude: list[tuple[int, int]]) -> tuple[int, int]:
     """What is attributed: the clausal complement/object of the cue, else the rest of the sentence."""
     lemma = verb.lemma_.lower()
@@ -252,8 +255,8 @@ def _content_span(verb: Token, sent: Span, exclude: list[tuple[int, int]]) -> tu
         ):
             sub = list(child.subtree)
             start, end = sub[0].i, sub[-1].i + 1
-            if lemma == "accuse":  # "accused X of Y": X and the charge
-                end = max([end] + [c.right_edge.i + 1 for c in verb.children if c.dep_ == "prep" and c.lower_ == "of"])
+            if lemma in _CHARGE_PREPS:  # "accused X of Y", "blamed X on Y": X and the charge
+                end = max([end] + [c.right_edge.i + 1 for c in verb.children if c.dep_ == "prep" and c.lower_ in _CHARGE_PREPS[lemma]])
             if child.dep_ == "dobj":  # "called the reports baseless", "dismissed the reports as propaganda": what they are called
                 for oprd in (
                     c for c in verb.children if c.i > child.i and (c.dep_ in ("oprd", "xcomp") or c.dep_ == "prep" and c.lower_ == "as")
@@ -925,6 +928,7 @@ def _claim_words(doc: Doc) -> list[tuple[int, str]]:
 
 
 _NEGATIVE_PRONOUNS = {"nothing", "nobody", "none", "noone"}
+_WH_ONLY = {"what", "whatever", "which", "whichever"}
 
 
 def _negated(tok: Token) -> bool:
@@ -952,10 +956,12 @@ def _main_predicates(doc: Doc, start: int, end: int) -> list[Token]:
     return preds
 
 
-def _negates_claim(doc: Doc, start: int, end: int, claimed: Callable[[], set[str]]) -> bool:
-    """Does the content negate what was claimed before? A negated main predicate whose own words (not its
-    subject) were in an earlier report or claim: "was not captured" after "reported that she was captured"."""
+def _asserted_negations(doc: Doc, start: int, end: int) -> list[Token]:
+    """The content's negated main predicates that state something is not so, not that the speaker does not know,
+    will not act, or keeps silent: "was not captured", but not "could not confirm", "would not launch an
+    operation", "it's not about the money", "made no comment"."""
     lex = lexicon()
+    found = []
     for pred in _main_predicates(doc, start, end):
         if not _negated(pred) or pred.lemma_.lower() in lex.speech or pred.lemma_.lower() in _UNINFORMED:
             continue  # "is not commenting", "could not confirm", "had received no confirmation": no denial
@@ -965,6 +971,39 @@ def _negates_claim(doc: Doc, start: int, end: int, claimed: Callable[[], set[str
             continue  # "it's not about the money"
         if any(c.dep_ in ("dobj", "attr") and c.lemma_.lower() in _SPEECH_NOUNS for c in pred.children):
             continue  # "did not make any mention of Obama", "made no comment": silence, not a denial
+        found.append(pred)
+    return found
+
+
+_CORRECTING = {"actually", "really", "even"}
+
+
+def _not(pred: Token) -> bool:
+    """Negated by "not" or "never" ("is not serving", "has never been"), not by a negative pronoun ("nothing had
+    changed", "no one was hurt"), which states a fact more often than it answers a claim."""
+    return any(c.dep_ == "neg" or c.dep_ == "advmod" and c.lower_ == "never" for c in pred.children)
+
+
+def _corrects(doc: Doc, start: int, end: int) -> bool:
+    """A negation that corrects what was believed: "Kenny is actually not broke", "the actor doesn't even live at
+    the reported address", "he didn't really make $72 million", "is in fact not his wife"."""
+    for pred in _asserted_negations(doc, start, end):
+        for c in pred.children:
+            if (
+                c.dep_ == "advmod"
+                and c.lower_ in _CORRECTING
+                and (c.lower_ != "even" or any(n.dep_ == "neg" and n.i < c.i for n in pred.children))
+            ):
+                return True  # "doesn't even live", but not "even his money was not enough"
+            if c.dep_ == "prep" and c.lower_ == "in" and any(g.lower_ == "fact" for g in c.children):
+                return True
+    return False
+
+
+def _negates_claim(doc: Doc, start: int, end: int, claimed: Callable[[], set[str]]) -> bool:
+    """Does the content negate what was claimed before? A negated main predicate whose own words (not its
+    subject) were in an earlier report or claim: "was not captured" after "reported that she was captured"."""
+    for pred in _asserted_negations(doc, start, end):
         core = [pred]
         for c in pred.children:
             if c.dep_ in ("attr", "acomp", "oprd", "dobj"):  # "is not his wife"
@@ -1122,6 +1161,8 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
             c_start, c_end = _trim(doc, *found.content)
             if c_start >= c_end or not any(t.is_alpha or t.like_num for t in doc[c_start:c_end]):
                 continue  # a cue with no content is no attribution ("the priest described")
+            if c_end - c_start == 1 and doc[c_start].lower_ in _WH_ONLY:
+                continue  # "than what it estimated", "call it whatever you want": the content is said elsewhere, or nothing
             if found.cue_token.i >= c_end and c_start == sent.start:
                 c_start = _quote_start(doc, text, quoted, c_start, sent)  # '"A. B," he said': the whole quotation
             taken.add(found.cue_token.i)
@@ -1146,6 +1187,11 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 or _reports_denial(doc, c_start, c_end, lex)
                 or (lemma in lex.rebuttal_cues and bool(lex.rebuttal_markers.search(content)))
                 or (lemma in lex.negation_rebuttal_cues and _negation_rebuts(doc, c_start, c_end))
+                or (lemma in lex.confirmation and bool(_asserted_negations(doc, c_start, c_end)))  # confirmed it is not so
+                or _corrects(doc, c_start, c_end)
+                # a story that opens on a source saying something is not so answers a rumour: "Tiger Woods is not
+                # serving a suspension, his agent stated"
+                or (s_index == 0 and any(_not(p) for p in _asserted_negations(doc, c_start, c_end)))
                 or _negates_claim(doc, c_start, c_end, partial(claims_before, claimed, sent.start))
             )
             claimed |= _content_lemmas(doc[c_start:c_end])
