@@ -457,8 +457,30 @@ def _agentless_passive(tok: Token) -> bool:
     return tok.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in tok.children) and _agent(tok) is None
 
 
+def _to_clause(tok: Token) -> Token | None:
+    """An infinitival complement ("believed [to have beheaded Foley]", "claiming [to be Shekau]")."""
+    return next((c for c in tok.children if c.dep_ == "xcomp" and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)), None)
+
+
+def _reduced_hedge(tok: Token, lex: Lexicon) -> _Found | None:
+    """A reduced passive hedge, with neither subject nor auxiliary: "the man believed to have beheaded Foley", "an
+    insect, believed to be a spider", "a catfish, thought to be the biggest ever caught": an agentless attribution."""
+    lemma = tok.lemma_.lower()
+    if lemma not in lex.belief_passive and lemma not in lex.passive_hedge or tok.tag_ not in ("VBN", "VBD"):
+        return None
+    if tok.dep_ not in ("acl", "advcl", "conj") or any(c.dep_ in _SUBJ or c.dep_ in ("aux", "auxpass", "agent") for c in tok.children):
+        return None
+    clause = _to_clause(tok)
+    if clause is None:
+        return None
+    return _Found(None, (tok.i, tok.i + 1), tok, (clause.left_edge.i, clause.right_edge.i + 1), None, passive_hedge=True)
+
+
 def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     lemma = tok.lemma_.lower()
+    reduced = _reduced_hedge(tok, lex) if tok.pos_ == "VERB" else None
+    if reduced is not None:
+        return reduced
     headline = _headline_verb(tok, lex) if tok.pos_ in ("PROPN", "NOUN") and tok.is_title else None
     if headline is not None:
         lemma = headline
@@ -493,6 +515,7 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         # "a blog claiming sources told it ...", "a news release calling the report untrue": the noun is the source;
         # never a past participle ("a district called X") or a participle without a reported clause
         quoting = clausal or _quotes_after_colon(tok)  # "Oliver Brimo, a friend, posted on Monday: “...”"
+        quoting = quoting or lemma in ("claim", "purport") and _to_clause(tok) is not None  # "a man claiming to be Shekau"
         if not ((quoting and tok.tag_ in ("VBG", "VBN")) or calls) or tok.head.pos_ not in ("NOUN", "PROPN"):
             return None
     by_agent = tok.tag_ == "VBN" and any(c.dep_ == "agent" for c in tok.children)  # "as reported by The Inquisitr"

@@ -581,3 +581,14 @@ def test_negations_that_answer_a_claim() -> None:
     assert not later.denial  # a negative pronoun states a fact
     [opening] = attributions("The actor is not his brother, the studio said.")
     assert opening.denial
+
+
+def test_reduced_passive_hedges_and_claiming_to_be() -> None:
+    # written for the tests (session 16)
+    [man] = attributions("Police arrested a man believed to have started the fire.")
+    assert (man.source, man.cue, man.content, man.hedged) == ("", "believed", "to have started the fire", True)
+    [bird] = attributions("Rangers found a bird, thought to be the last of its kind, near the lake.")
+    assert (bird.source, bird.cue) == ("", "thought") and bird.content.startswith("to be the last of its kind")
+    [account] = attributions("An account claiming to be the mayor's office posted the notice.")
+    assert (account.source, account.cue, account.content) == ("An account", "claiming", "to be the mayor's office")
+    assert attributions("She believed the talks would fail.") == []  # an active belief is no statement
