@@ -44,19 +44,22 @@ def _norm(text: str) -> str:
     return " ".join(words)
 
 
-_AUX = {"is", "are", "was", "were", "been", "be", "has", "have", "had"}
+_AUX = {
+    "is", "are", "was", "were", "been", "be", "being", "has", "have", "had", "do", "does", "did",
+    "may", "might", "would", "will", "could", "can", "should", "must",
+}  # fmt: skip
 # adverbs an annotator may keep inside a cue ("has now confirmed", "have also been put forward", "was widely believed")
 _CUE_ADVERBS = {
     "now", "also", "already", "just", "still", "since", "then", "even", "later", "first", "again", "widely",
     "reportedly", "allegedly", "repeatedly", "publicly", "previously", "recently", "initially", "originally",
     "immediately", "quickly", "firmly", "strongly", "categorically", "flatly", "officially", "vehemently",
-    "privately", "openly", "directly", "briefly", "angrily", "long",
+    "privately", "openly", "directly", "briefly", "angrily", "long", "only", "at", "least",
 }  # fmt: skip
 
 
 def cue_match(gold: str, pred: str) -> bool:
-    """Cues match on their first word, after auxiliaries and adverbs ("echoed" ~ "echoed the denial", "is said" ~
-    "said", "has now confirmed" ~ "confirmed")."""
+    """Cues match on their first word, after auxiliaries, modals and adverbs ("echoed" ~ "echoed the denial", "is
+    said" ~ "said", "has now confirmed" ~ "confirmed", "may now be joking" ~ "joking", "did say" ~ "say")."""
 
     def words(cue: str) -> list[str]:
         return [w for w in cue.lower().split() if w not in _AUX and w not in _CUE_ADVERBS]
