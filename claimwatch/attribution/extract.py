@@ -248,11 +248,13 @@ _CHARGE_PREPS = {"accuse": ("of",), "blame": ("on", "for")}
 def _content_span(verb: Token, sent: Span, exclude: list[tuple[int, int]]) -> tuple[int, int]:
     """What is attributed: the clausal complement/object of the cue, else the rest of the sentence."""
     lemma = verb.lemma_.lower()
-    phrasal = lexicon().phrasal.get(lemma)
+    lex = lexicon()
+    phrasal = lex.phrasal.get(lemma)
     for child in verb.children:
         if child.dep_ in ("ccomp", "xcomp") or (
-            child.dep_ == "dobj" and (lemma in _OBJECT_CONTENT or lemma in lexicon().content_required or phrasal is not None)
-        ):
+            child.dep_ == "dobj"
+            and (lemma in _OBJECT_CONTENT or lemma in lex.denial or lemma in lex.content_required or phrasal is not None)
+        ):  # what is denied is the object: "had to debunk [the rumours]"
             sub = list(child.subtree)
             start, end = sub[0].i, sub[-1].i + 1
             if lemma in _CHARGE_PREPS:  # "accused X of Y", "blamed X on Y": X and the charge
@@ -295,9 +297,14 @@ def _content_span(verb: Token, sent: Span, exclude: list[tuple[int, int]]) -> tu
         if channel is not None:  # '"...," the expert told the newspaper': whom it was told is no content
             cue_tokens.update(range(*channel))
         remaining = [i for i in range(start, end) if i not in cue_tokens and not verb.doc[i].is_space]
-        if verb.dep_ == "ROOT":  # '"...," said al-Bredi.': what follows the cue, unless it is only punctuation
+        if verb.dep_ == "ROOT":  # what follows the cue, unless it is only punctuation: then what precedes the
+            # speaker and cue ('"Closed for good," the sign read.', '"...," said al-Bredi.')
             after = [i for i in remaining if i > max(cue_tokens)]
-            remaining = after if any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in after) else remaining
+            before = [i for i in remaining if i < min([verb.i] + [a for a, _ in exclude])]
+            if any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in after):
+                remaining = after
+            elif any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in before):
+                remaining = before
         if remaining:
             return remaining[0], remaining[-1] + 1
     return verb.i + 1, verb.i + 1
@@ -476,8 +483,29 @@ def _reduced_hedge(tok: Token, lex: Lexicon) -> _Found | None:
     return _Found(None, (tok.i, tok.i + 1), tok, (clause.left_edge.i, clause.right_edge.i + 1), None, passive_hedge=True)
 
 
+_READERS = {"i", "you", "we", "they", "he", "she", "people", "everybody", "everyone", "anyone", "reader", "user"}
+
+
+def _reads_quote(tok: Token) -> bool:
+    """A sign, caption, message or tweet that reads a quotation ('the caption read: "Case closed."', '"...," reads
+    one of the top comments', '"...," it read'), not someone reading ("you can read the full report")."""
+    if tok.lemma_.lower() != "read" or tok.pos_ not in ("VERB", "NOUN"):  # with a subject, a noun tag is a mistag
+        return False
+    subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    if subject is None or subject.lemma_.lower() in _READERS or subject.ent_type_ == "PERSON":
+        return False
+    doc = tok.doc
+    after = [t for t in doc[tok.i + 1 : tok.i + 3] if not t.is_space and t.text not in (",", ":")]
+    first = min(subject.left_edge.i, tok.i)
+    before = [t.text for t in doc[max(first - 2, 0) : first]]
+    return bool(after and after[0].text in _OPEN_QUOTES) or any(q in t for t in before for q in QUOTES + "’")
+
+
 def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     lemma = tok.lemma_.lower()
+    if _reads_quote(tok):  # the document is the source, the quotation what it says
+        source = _source_span(next(c for c in tok.children if c.dep_ == "nsubj"))
+        return _Found(source, (tok.i, tok.i + 1), tok, _content_span(tok, sent, [source]), None)
     reduced = _reduced_hedge(tok, lex) if tok.pos_ == "VERB" else None
     if reduced is not None:
         return reduced
@@ -1179,7 +1207,8 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
             )
             if found is None or found.cue_token.i in taken:
                 continue
-            if found.source is not None and not _is_agent(doc, found.source, found, lex):
+            reads = found.cue_token.lemma_.lower() == "read"  # a sign or caption, vetted by _reads_quote
+            if found.source is not None and not reads and not _is_agent(doc, found.source, found, lex):
                 continue  # "The ceasefire held, both noted": no speaker
             c_start, c_end = _trim(doc, *found.content)
             if c_start >= c_end or not any(t.is_alpha or t.like_num for t in doc[c_start:c_end]):

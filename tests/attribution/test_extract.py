@@ -594,3 +594,19 @@ def test_reduced_passive_hedges_and_claiming_to_be() -> None:
     [account] = attributions("An account claiming to be the mayor's office posted the notice.")
     assert (account.source, account.cue, account.content) == ("An account", "claiming", "to be the mayor's office")
     assert attributions("She believed the talks would fail.") == []  # an active belief is no statement
+
+
+def test_signs_and_captions_read_and_denials_after_had_to() -> None:
+    # written for the tests (session 16)
+    items = attributions(
+        '"Closed for good," the sign on the door read. The caption reads: "Case closed." '
+        "You can read the full report online. Officials had to debunk the rumours."
+    )
+    assert [(a.source, a.cue, a.kind) for a in items[:2]] == [
+        ("the sign on the door", "read", "direct"),
+        ("The caption", "reads", "direct"),
+    ]
+    assert "Closed for good" in items[0].content and items[1].content == "Case closed"
+    assert not any(a.source == "You" for a in items)  # a person reading says nothing
+    debunked = find(items, "Officials", "debunk")
+    assert debunked.denial and debunked.content == "the rumours"  # what is denied is the object
