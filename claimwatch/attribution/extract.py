@@ -1127,13 +1127,26 @@ _HEDGED_PASSIVE = re.compile(
 )
 # "isn't necessarily completely accurate", "was not entirely true"
 _NOT_TRUE = re.compile(r"(?:\bnot|n't)\s+(?:\w+ly\s+){1,2}(?:true|accurate|correct)\b", re.IGNORECASE)
+# "have not at this time seen any evidence that corroborates the claim", "never found any proof"
+_NO_EVIDENCE = re.compile(
+    r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,4}?(?:seen|found|received|uncovered)\s+any\s+(?:\w+\s+)?(?:evidence|proof)\b", re.IGNORECASE
+)
 _WISHING = {"hope", "wish", "fear", "wonder", "ask", "doubt", "pretend", "if", "whether"}
+# their inflected forms too: the small model lemmatises "hoped" as "hop"
+_WISHING_FORMS = (
+    _WISHING
+    | {w + ending for w in _WISHING for ending in ("s", "es", "d", "ed", "ing")}
+    | {w[:-1] + "ing" for w in _WISHING if w.endswith("e")}
+)
 
 
 def _wished(clause: list[Token]) -> bool:
     """Is one of these predicates hoped, asked or pretended rather than asserted ("I hope that it isn't true",
     "asked whether he would deny it", "pretended he was alive")?"""
-    return any(a.lemma_.lower() in _WISHING or any(c.dep_ == "mark" and c.lower_ in _WISHING for c in a.children) for a in clause)
+    return any(
+        a.lemma_.lower() in _WISHING or a.lower_ in _WISHING_FORMS or any(c.dep_ == "mark" and c.lower_ in _WISHING for c in a.children)
+        for a in clause
+    )
 
 
 def _says_false(doc: Doc, start: int, end: int, content: str, lex: Lexicon) -> bool:
@@ -1141,7 +1154,7 @@ def _says_false(doc: Doc, start: int, end: int, content: str, lex: Lexicon) -> b
     that hopes or asks ("I hope that it isn’t true", "whether the report is false")."""
     offset = doc[start].idx
     text = content.replace("’", "'")
-    matches = list(lex.falsity.finditer(text)) + list(_NOT_TRUE.finditer(text))
+    matches = list(lex.falsity.finditer(text)) + list(_NOT_TRUE.finditer(text)) + list(_NO_EVIDENCE.finditer(text))
     for m in matches:
         if m.group(0).lower().endswith("wrong") and re.match(r"\s+(?:to|for)\b", text[m.end() :]):
             continue  # "it was wrong for the US to deliver supplies", "was wrong to resign": a judgement, not a denial

@@ -610,3 +610,13 @@ def test_signs_and_captions_read_and_denials_after_had_to() -> None:
     assert not any(a.source == "You" for a in items)  # a person reading says nothing
     debunked = find(items, "Officials", "debunk")
     assert debunked.denial and debunked.content == "the rumours"  # what is denied is the object
+
+
+def test_no_evidence_seen_is_a_denial_unless_hoped() -> None:
+    # written for the tests (session 16)
+    items = attributions(
+        'The ministry gave a briefing. "We have not at this time seen any evidence that supports the claim," a spokeswoman said. '
+        "The mayor said he hoped the police had not found any evidence."
+    )
+    assert find(items, "spokeswoman", "said").denial
+    assert not find(items, "mayor", "said").denial  # hoped, not asserted ("hoped" is lemmatised "hop")
