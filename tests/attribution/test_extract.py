@@ -196,7 +196,16 @@ def test_heldout_set_floor() -> None:
 #   Then a development set (round 4: "is safe" is no denial, "it was wrong for X to" a judgement): denial P 0.40.
 # - heldout10 (24 bodies, seed 20261202; 148 attributions, 17 denials), held out: P 0.885 / R 0.574, 4 of 17 at the
 #   session's start; measured once with its final rules: P 0.890 / R 0.601, 5 of 17 (round 4 changed nothing on
-#   it; its annotators took many loose cues: listing prices, song lyrics). Never tuned on.
+#   it; its annotators took many loose cues: listing prices, song lyrics). A development set from session 16
+#   (threats, blame, doubts; negations that answer a claim; reduced passive hedges; signs that "read"): P 0.914 /
+#   R 0.649, 8 of 17.
+# - heldout11 (24 bodies, seed 20261203; 185 attributions, 19 denials), annotated before session 16's rules and
+#   measured once after its first round: P 0.939 / R 0.665, 2 of 19, the same as at the session's start (P 0.946 /
+#   R 0.665, 2 of 19). Then a development set ("had to debunk", "have not seen any evidence", captions that read):
+#   P 0.940 / R 0.681, 5 of 19. Its annotators marked 41 attributions hedged where the article doubts a hoax.
+# - heldout12 (24 bodies, seed 20261204; 206 attributions, 32 denials), annotated during session 16 and measured
+#   once after its last rule: P 0.928 / R 0.752, 13 of 32 (the session's starting code: P 0.933 / R 0.743, 12 of
+#   32); content R 0.69, kind R 0.53, hedged P 0.67 / R 0.27, confirmation P 0.89 / R 0.73. Never tuned on.
 # (All figures with the matcher as it is now: cues match after auxiliaries and adverbs, "has now confirmed" ~
 # "confirmed", and "WHO" is a source word; before that fix heldout8 read 0.891 / 0.747 after its round.)
 # Floors sit a little under the figures: (file, articles, attributions, denials, P, R, denials flagged, content R, kind R)
@@ -209,7 +218,9 @@ ANNOTATED_SETS = [
     ("attribution_heldout7.jsonl", 24, 207, 22, 0.91, 0.7, 0.2, 0.65, 0.6),
     ("attribution_heldout8.jsonl", 24, 142, 11, 0.9, 0.74, 0.25, 0.66, 0.6),
     ("attribution_heldout9.jsonl", 24, 178, 13, 0.91, 0.73, 0.15, 0.67, 0.62),
-    ("attribution_heldout10.jsonl", 24, 148, 17, 0.87, 0.58, 0.25, 0.5, 0.47),
+    ("attribution_heldout10.jsonl", 24, 148, 17, 0.89, 0.62, 0.4, 0.53, 0.5),
+    ("attribution_heldout11.jsonl", 24, 185, 19, 0.91, 0.65, 0.2, 0.6, 0.56),
+    ("attribution_heldout12.jsonl", 24, 206, 32, 0.9, 0.72, 0.34, 0.65, 0.5),
 ]
 
 
