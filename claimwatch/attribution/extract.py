@@ -473,7 +473,7 @@ def _reduced_hedge(tok: Token, lex: Lexicon) -> _Found | None:
     """A reduced passive hedge, with neither subject nor auxiliary: "the man believed to have beheaded Foley", "an
     insect, believed to be a spider", "a catfish, thought to be the biggest ever caught": an agentless attribution."""
     lemma = tok.lemma_.lower()
-    if lemma not in lex.belief_passive and lemma not in lex.passive_hedge or tok.tag_ not in ("VBN", "VBD"):
+    if (lemma not in lex.belief_passive and lemma not in lex.passive_hedge) or tok.tag_ not in ("VBN", "VBD"):
         return None
     if tok.dep_ not in ("acl", "advcl", "conj") or any(c.dep_ in _SUBJ or c.dep_ in ("aux", "auxpass", "agent") for c in tok.children):
         return None
@@ -497,8 +497,8 @@ def _reads_quote(tok: Token) -> bool:
     doc = tok.doc
     after = [t for t in doc[tok.i + 1 : tok.i + 3] if not t.is_space and t.text not in (",", ":")]
     first = min(subject.left_edge.i, tok.i)
-    before = [t.text for t in doc[max(first - 2, 0) : first]]
-    return bool(after and after[0].text in _OPEN_QUOTES) or any(q in t for t in before for q in QUOTES + "’")
+    before = [t.text for t in doc[max(first - 2, 0) : first]]  # the closing quote of '"...," the caption read'
+    return bool(after and after[0].text in _OPEN_QUOTES) or any(t in QUOTES + "’" for t in before)
 
 
 def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
@@ -1035,10 +1035,10 @@ def _not(pred: Token) -> bool:
     return any(c.dep_ == "neg" or c.dep_ == "advmod" and c.lower_ == "never" for c in pred.children)
 
 
-def _corrects(doc: Doc, start: int, end: int) -> bool:
+def _corrects(negations: list[Token]) -> bool:
     """A negation that corrects what was believed: "Kenny is actually not broke", "the actor doesn't even live at
     the reported address", "he didn't really make $72 million", "is in fact not his wife"."""
-    for pred in _asserted_negations(doc, start, end):
+    for pred in negations:
         for c in pred.children:
             if (
                 c.dep_ == "advmod"
@@ -1051,10 +1051,11 @@ def _corrects(doc: Doc, start: int, end: int) -> bool:
     return False
 
 
-def _negates_claim(doc: Doc, start: int, end: int, claimed: Callable[[], set[str]]) -> bool:
-    """Does the content negate what was claimed before? A negated main predicate whose own words (not its
-    subject) were in an earlier report or claim: "was not captured" after "reported that she was captured"."""
-    for pred in _asserted_negations(doc, start, end):
+def _negates_claim(negations: list[Token], start: int, end: int, claimed: Callable[[], set[str]]) -> bool:
+    """Does the content (`start`:`end`, its `_asserted_negations`) negate what was claimed before? A negated main
+    predicate whose own words (not its subject) were in an earlier report or claim: "was not captured" after
+    "reported that she was captured"."""
+    for pred in negations:
         core = [pred]
         for c in pred.children:
             if c.dep_ in ("attr", "acomp", "oprd", "dobj"):  # "is not his wife"
@@ -1131,13 +1132,12 @@ _NOT_TRUE = re.compile(r"(?:\bnot|n't)\s+(?:\w+ly\s+){1,2}(?:true|accurate|corre
 _NO_EVIDENCE = re.compile(
     r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,4}?(?:seen|found|received|uncovered)\s+any\s+(?:\w+\s+)?(?:evidence|proof)\b", re.IGNORECASE
 )
-_WISHING = {"hope", "wish", "fear", "wonder", "ask", "doubt", "pretend", "if", "whether"}
-# their inflected forms too: the small model lemmatises "hoped" as "hop"
-_WISHING_FORMS = (
-    _WISHING
-    | {w + ending for w in _WISHING for ending in ("s", "es", "d", "ed", "ing")}
-    | {w[:-1] + "ing" for w in _WISHING if w.endswith("e")}
-)
+_WISHING_VERBS = {"hope", "wish", "fear", "wonder", "ask", "doubt", "pretend"}
+_WISHING = _WISHING_VERBS | {"if", "whether"}
+# the verbs' inflected forms too: the small model lemmatises "hoped" as "hop"
+_WISHING_FORMS = {
+    form for w in _WISHING_VERBS for form in (w + "s", w + "es", w + "d", w + "ed", w + "ing", w[:-1] + "ing" if w.endswith("e") else w)
+}
 
 
 def _wished(clause: list[Token]) -> bool:
@@ -1242,6 +1242,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
             # hedges in the speaker's own quoted words ("unverified and ridiculous") do not hedge the report
             sent_text = "".join(" " if quoted[sent.start_char + i] else ch_ for i, ch_ in enumerate(sent.text))
             hedged = found.passive_hedge or bool(lex.hedge_markers.search(sent_text) or _HEDGED_PASSIVE.search(sent_text))
+            negations = _asserted_negations(doc, c_start, c_end)
             denial = (
                 lemma in lex.denial
                 or phrasal_key in lex.denial_phrasal
@@ -1252,12 +1253,12 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 or _reports_denial(doc, c_start, c_end, lex)
                 or (lemma in lex.rebuttal_cues and bool(lex.rebuttal_markers.search(content)))
                 or (lemma in lex.negation_rebuttal_cues and _negation_rebuts(doc, c_start, c_end))
-                or (lemma in lex.confirmation and bool(_asserted_negations(doc, c_start, c_end)))  # confirmed it is not so
-                or _corrects(doc, c_start, c_end)
+                or (lemma in lex.confirmation and bool(negations))  # confirmed it is not so
+                or _corrects(negations)
                 # a story that opens on a source saying something is not so answers a rumour: "Tiger Woods is not
                 # serving a suspension, his agent stated"
-                or (s_index == 0 and any(_not(p) for p in _asserted_negations(doc, c_start, c_end)))
-                or _negates_claim(doc, c_start, c_end, partial(claims_before, claimed, sent.start))
+                or (s_index == 0 and any(_not(p) for p in negations))
+                or _negates_claim(negations, c_start, c_end, partial(claims_before, claimed, sent.start))
             )
             claimed |= _content_lemmas(doc[c_start:c_end])
             confirmation = lemma in lex.confirmation or bool(re.search(r"\b(we|i) (have |can )?confirm", content, re.IGNORECASE))
