@@ -526,6 +526,8 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     acts = lex.act_objects.get(lemma)
     if acts and any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in acts for c in tok.children):
         return None  # "the court dismissed the case", "the union rejected the offer": an act, not a statement
+    if lemma == "call" and any(c.dep_ == "dobj" and c.like_num for c in tok.children):
+        return None  # "called 911": a phone call
     if lemma == "identify" and not any(c.dep_ == "prep" and c.lower_ == "as" for c in tok.children):
         return None  # "identified the car": no statement; "identified her as his sister" is one
     if lemma == "call" and _particle(tok, lex) is not None and not any(c.dep_ in ("dobj", "oprd") for c in tok.children):
@@ -559,6 +561,13 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None  # "asked him if he would deny the figure": a question, no statement
     has_clause = any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in tok.children) or _in_inversion(tok)
     negated = any(c.dep_ == "neg" and 0 < tok.i - c.i <= 3 for c in tok.children)  # not a "NOT ..." subhead before
+    # "neither confirmed nor denied the rumor": both halves negated
+    negated = (
+        negated
+        or any(c.lower_ == "neither" for c in tok.children)
+        or tok.dep_ == "conj"
+        and any(c.lower_ == "neither" for c in tok.head.children)
+    )
     if negated and (not has_clause or lemma in lex.confirmation or lemma in lex.denial):
         return None  # "is not commenting", "did not dismiss concerns", "could not confirm she is his wife"
     if not has_clause and any(
@@ -1026,7 +1035,7 @@ def _asserted_negations(doc: Doc, start: int, end: int) -> list[Token]:
     return found
 
 
-_CORRECTING = {"actually", "really", "even"}
+_CORRECTING = {"actually", "really", "even", "certainly", "definitely", "absolutely"}
 
 
 def _not(pred: Token) -> bool:
@@ -1132,6 +1141,8 @@ _NOT_TRUE = re.compile(r"(?:\bnot|n't)\s+(?:\w+ly\s+){1,2}(?:true|accurate|corre
 _NO_EVIDENCE = re.compile(
     r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,4}?(?:seen|found|received|uncovered)\s+any\s+(?:\w+\s+)?(?:evidence|proof)\b", re.IGNORECASE
 )
+# "it was unlikely Kim had been usurped", "that seems highly unlikely" (not "the deal is unlikely to pass": a forecast)
+_UNLIKELY = re.compile(r"\b(?:it|this|that)\s*(?:is|was|'s|seems|seemed|looks)\s+(?:\w+ly\s+)?unlikely\b(?!\s+to\b)", re.IGNORECASE)
 _WISHING_VERBS = {"hope", "wish", "fear", "wonder", "ask", "doubt", "pretend"}
 _WISHING = _WISHING_VERBS | {"if", "whether"}
 # the verbs' inflected forms too: the small model lemmatises "hoped" as "hop"
@@ -1154,7 +1165,7 @@ def _says_false(doc: Doc, start: int, end: int, content: str, lex: Lexicon) -> b
     that hopes or asks ("I hope that it isn’t true", "whether the report is false")."""
     offset = doc[start].idx
     text = content.replace("’", "'")
-    matches = list(lex.falsity.finditer(text)) + list(_NOT_TRUE.finditer(text)) + list(_NO_EVIDENCE.finditer(text))
+    matches = [m for pattern in (lex.falsity, _NOT_TRUE, _NO_EVIDENCE, _UNLIKELY) for m in pattern.finditer(text)]
     for m in matches:
         if m.group(0).lower().endswith("wrong") and re.match(r"\s+(?:to|for)\b", text[m.end() :]):
             continue  # "it was wrong for the US to deliver supplies", "was wrong to resign": a judgement, not a denial

@@ -631,3 +631,15 @@ def test_no_evidence_seen_is_a_denial_unless_hoped() -> None:
     )
     assert find(items, "spokeswoman", "said").denial
     assert not find(items, "mayor", "said").denial  # hoped, not asserted ("hoped" is lemmatised "hop")
+
+
+def test_neither_nor_phone_calls_and_unlikely() -> None:
+    # written for the tests (session 16)
+    items = attributions(
+        "A spokeswoman neither confirmed nor denied the rumor. A neighbour called 911. "
+        "An analyst said it was unlikely the king had been overthrown. The minister said the bill is unlikely to pass. "
+        '"There are no indications that they pose a risk," an official said.'
+    )
+    assert not any(a.cue in ("confirmed", "denied", "called") for a in items)  # nothing asserted, a phone call
+    assert find(items, "analyst", "said").denial and not find(items, "minister", "said").denial  # a forecast
+    assert find(items, "official", "said").denial
