@@ -26,14 +26,14 @@ from typing import Any
 from claimwatch.errors import InputError
 from claimwatch.records import Attribution
 
-_WORD = re.compile(r"[\w’']+")
+_WORD = re.compile(r"(?:[A-Z]\.){2,}|[\w’']+")  # a dotted acronym ("U.S.", "U.N.") is one word
 _DETERMINERS = {"a", "an", "the", "this", "that", "his", "her", "their", "our", "its"}
 _FUNCTION = _DETERMINERS | {"of", "in", "on", "for", "to", "from", "at", "by", "with", "and", "or", "who", "s", "’s", "'s"}
 
 
 def _words(text: str) -> set[str]:
     """Content words, lower-cased; an acronym written in capitals counts even when it spells a function word
-    ("WHO", the World Health Organization, is not "who")."""
+    ("WHO", the World Health Organization, is not "who"), and so does a dotted one ("the U.S.")."""
     return {w.lower() for w in _WORD.findall(text) if (w.lower() not in _FUNCTION or w.isupper()) and len(w) > 1 or w.lower() == "i"}
 
 

@@ -105,6 +105,7 @@ def test_matching_rules() -> None:
     assert not source_match("The Gaza Ministry of Interior", "a statement from the Coordinator")
     assert source_match("", "") and not source_match("", "he")
     assert source_match("WHO", "the WHO") and not source_match("officials who spoke", "those who left")
+    assert source_match("the U.S.", "the U.S.") and not source_match("the U.S.", "us")  # a dotted acronym is a word
     assert source_match("the Post", "The Post", exact=True) and not source_match("Post", "the New York Post", exact=True)
 
 
