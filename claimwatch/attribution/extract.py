@@ -824,6 +824,27 @@ def quoted_mask(text: str) -> list[bool]:
     return mask
 
 
+def _split_quote(doc: Doc, quoted: list[bool], sent: Span, found: _Found) -> tuple[int, int] | None:
+    """'“... into a feature film” Sutter said.': the parser cut the cue off its quotation (no comma after it), so
+    the sentence is only the speaker and the cue; the quotation that closes right before it, in the same paragraph."""
+    own = {found.cue_token.i, *range(*found.cue), *(range(*found.source) if found.source else ())}
+    if any(t.is_alpha and t.i not in own for t in sent):
+        return None
+    i = sent.start - 1
+    while i >= 0 and (doc[i].is_space or doc[i].text in (",", ".")):
+        i -= 1
+    if i < 1 or doc[i].text not in ("”", '"'):
+        return None
+    close = doc[i].idx
+    start = close
+    while start > 0 and quoted[start - 1]:
+        start -= 1
+    if start == close or "\n\n" in doc.text[start:close]:
+        return None
+    span = doc.char_span(start, close, alignment_mode="expand")
+    return (span.start, span.end) if span is not None else None
+
+
 def _char(doc: Doc, span: tuple[int, int] | None) -> tuple[int, int, str]:
     if span is None or span[0] >= span[1]:
         return -1, -1, ""
@@ -1236,7 +1257,10 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 continue  # "The ceasefire held, both noted": no speaker
             c_start, c_end = _trim(doc, *found.content)
             if c_start >= c_end or not any(t.is_alpha or t.like_num for t in doc[c_start:c_end]):
-                continue  # a cue with no content is no attribution ("the priest described")
+                split = _split_quote(doc, quoted, sent, found)
+                if split is None:
+                    continue  # a cue with no content is no attribution ("the priest described")
+                c_start, c_end = split
             if c_end - c_start == 1 and doc[c_start].lower_ in _WH_ONLY:
                 continue  # "than what it estimated", "call it whatever you want": the content is said elsewhere, or nothing
             if found.cue_token.i >= c_end and c_start == sent.start:

@@ -644,3 +644,12 @@ def test_neither_nor_phone_calls_and_unlikely() -> None:
     assert not any(a.cue in ("confirmed", "denied", "called") for a in items)  # nothing asserted, a phone call
     assert find(items, "analyst", "said").denial and not find(items, "minister", "said").denial  # a forecast
     assert find(items, "official", "said").denial
+
+
+def test_a_cue_cut_off_its_quotation_takes_it_back() -> None:
+    # written for the tests (session 16): the parser ends the sentence at a closing quote with no comma after it
+    text = "The show ended in 2014.\n\n“We are going forward with turning it into a feature film” Sutter said.\n\nIt ran for seven seasons."
+    [sutter] = attributions(text)
+    assert (sutter.source, sutter.cue, sutter.content) == ("Sutter", "said", "We are going forward with turning it into a feature film")
+    assert sutter.kind == "direct"
+    assert attributions("The show ended in 2014.\n\nSutter said.") == []  # no quotation closes before it
