@@ -46,7 +46,7 @@ def _norm(text: str) -> str:
 
 _AUX = {
     "is", "are", "was", "were", "been", "be", "being", "has", "have", "had", "do", "does", "did",
-    "may", "might", "would", "will", "could", "can", "should", "must",
+    "may", "might", "would", "will", "could", "can", "should", "must", "to",
 }  # fmt: skip
 # adverbs an annotator may keep inside a cue ("has now confirmed", "have also been put forward", "was widely believed")
 _CUE_ADVERBS = {
@@ -59,7 +59,8 @@ _CUE_ADVERBS = {
 
 def cue_match(gold: str, pred: str) -> bool:
     """Cues match on their first word, after auxiliaries, modals and adverbs ("echoed" ~ "echoed the denial", "is
-    said" ~ "said", "has now confirmed" ~ "confirmed", "may now be joking" ~ "joking", "did say" ~ "say")."""
+    said" ~ "said", "has now confirmed" ~ "confirmed", "may now be joking" ~ "joking", "did say" ~ "say", "even had to
+    debunk" ~ "debunk")."""
 
     def words(cue: str) -> list[str]:
         return [w for w in cue.lower().split() if w not in _AUX and w not in _CUE_ADVERBS]
