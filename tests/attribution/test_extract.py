@@ -206,8 +206,14 @@ def test_heldout_set_floor() -> None:
 #   R 0.665, 2 of 19). Then a development set ("had to debunk", "have not seen any evidence", captions that read):
 #   P 0.940 / R 0.681, 5 of 19. Its annotators marked 41 attributions hedged where the article doubts a hoax.
 # - heldout12 (24 bodies, seed 20261204; 206 attributions, 32 denials), annotated during session 16 and measured
-#   once after its last rule: P 0.928 / R 0.752, 13 of 32 (the session's starting code: P 0.933 / R 0.743, 12 of
-#   32); content R 0.69, kind R 0.53, hedged P 0.67 / R 0.27, confirmation P 0.89 / R 0.73. Never tuned on.
+#   once after its second round: P 0.928 / R 0.752, 13 of 32 (the session's starting code: P 0.933 / R 0.743, 12 of
+#   32); content R 0.69, kind R 0.53, hedged P 0.67 / R 0.27, confirmation P 0.89 / R 0.73. Then a development set
+#   ("neither confirmed nor denied", "it was unlikely", a cue cut off its quotation; "the U.S." now matches):
+#   P 0.958 / R 0.767, 15 of 32.
+# - heldout13 (23 bodies, seed 20261205, a French one left out; 134 attributions, 17 denials), annotated during
+#   session 16 and measured once after its third round: P 0.894 / R 0.694, 4 of 17 (the session's starting code:
+#   P 0.921 / R 0.694, 4 of 17; content R 0.63, kind R 0.53, hedged P 0.80 / R 0.31). Then a development set:
+#   "joking about" is no statement, and cues match after "to" ("even had to debunk"): P 0.922 / R 0.702, 5 of 17.
 # (All figures with the matcher as it is now: cues match after auxiliaries and adverbs, "has now confirmed" ~
 # "confirmed", and "WHO" is a source word; before that fix heldout8 read 0.891 / 0.747 after its round.)
 # Floors sit a little under the figures: (file, articles, attributions, denials, P, R, denials flagged, content R, kind R)
@@ -220,9 +226,10 @@ ANNOTATED_SETS = [
     ("attribution_heldout7.jsonl", 24, 207, 22, 0.91, 0.7, 0.2, 0.65, 0.6),
     ("attribution_heldout8.jsonl", 24, 142, 11, 0.9, 0.74, 0.25, 0.66, 0.6),
     ("attribution_heldout9.jsonl", 24, 178, 13, 0.91, 0.73, 0.15, 0.67, 0.62),
-    ("attribution_heldout10.jsonl", 24, 148, 17, 0.89, 0.62, 0.4, 0.53, 0.5),
+    ("attribution_heldout10.jsonl", 24, 148, 17, 0.89, 0.62, 0.45, 0.53, 0.5),
     ("attribution_heldout11.jsonl", 24, 185, 19, 0.91, 0.65, 0.2, 0.6, 0.56),
-    ("attribution_heldout12.jsonl", 24, 206, 32, 0.9, 0.72, 0.34, 0.65, 0.5),
+    ("attribution_heldout12.jsonl", 24, 206, 32, 0.93, 0.74, 0.4, 0.69, 0.52),
+    ("attribution_heldout13.jsonl", 23, 134, 17, 0.89, 0.67, 0.2, 0.6, 0.5),
 ]
 
 
