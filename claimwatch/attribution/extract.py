@@ -464,9 +464,14 @@ def _agentless_passive(tok: Token) -> bool:
     return tok.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in tok.children) and _agent(tok) is None
 
 
+def _infinitive(tok: Token) -> bool:
+    """A verb with "to" ("to comment", "to have beheaded")."""
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+
+
 def _to_clause(tok: Token) -> Token | None:
     """An infinitival complement ("believed [to have beheaded Foley]", "claiming [to be Shekau]")."""
-    return next((c for c in tok.children if c.dep_ == "xcomp" and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)), None)
+    return next((c for c in tok.children if c.dep_ == "xcomp" and _infinitive(c)), None)
 
 
 def _reduced_hedge(tok: Token, lex: Lexicon) -> _Found | None:
@@ -565,8 +570,7 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     negated = (
         negated
         or any(c.lower_ == "neither" for c in tok.children)
-        or tok.dep_ == "conj"
-        and any(c.lower_ == "neither" for c in tok.head.children)
+        or (tok.dep_ == "conj" and any(c.lower_ == "neither" for c in tok.head.children))
     )
     if negated and (not has_clause or lemma in lex.confirmation or lemma in lex.denial):
         return None  # "is not commenting", "did not dismiss concerns", "could not confirm she is his wife"
@@ -583,7 +587,7 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         or any(c.dep_ == "ccomp" or c.dep_ == "xcomp" and c.lemma_.lower() in lex.speech for c in tok.children)
     ):
         return None  # "posted a video": no statement; "posted on Facebook that she was safe" is one
-    if tok.dep_ == "xcomp" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children) and tok.head.lemma_ not in lex.raising:
+    if tok.dep_ == "xcomp" and _infinitive(tok) and tok.head.lemma_ not in lex.raising:
         return None  # "declined to comment", "working to confirm reports"
     if lemma == "add" and not has_clause:
         return None  # "added some details": no statement
@@ -1166,10 +1170,16 @@ _NO_EVIDENCE = re.compile(
 _UNLIKELY = re.compile(r"\b(?:it|this|that)\s*(?:is|was|'s|seems|seemed|looks)\s+(?:\w+ly\s+)?unlikely\b(?!\s+to\b)", re.IGNORECASE)
 _WISHING_VERBS = {"hope", "wish", "fear", "wonder", "ask", "doubt", "pretend"}
 _WISHING = _WISHING_VERBS | {"if", "whether"}
+
+
+def _inflections(verb: str) -> set[str]:
+    """ "hope" -> hopes, hoped, hoping; "wish" -> wishes, wished, wishing; "ask" -> asks, asked, asking."""
+    stem = verb[:-1] if verb.endswith("e") else verb
+    return {verb + ("es" if verb.endswith(("sh", "ch", "s", "x")) else "s"), stem + "ed", stem + "ing"}
+
+
 # the verbs' inflected forms too: the small model lemmatises "hoped" as "hop"
-_WISHING_FORMS = {
-    form for w in _WISHING_VERBS for form in (w + "s", w + "es", w + "d", w + "ed", w + "ing", w[:-1] + "ing" if w.endswith("e") else w)
-}
+_WISHING_FORMS = {form for w in _WISHING_VERBS for form in _inflections(w)}
 
 
 def _wished(clause: list[Token]) -> bool:
