@@ -53,17 +53,24 @@ _CUE_ADVERBS = {
     "now", "also", "already", "just", "still", "since", "then", "even", "later", "first", "again", "widely",
     "reportedly", "allegedly", "repeatedly", "publicly", "previously", "recently", "initially", "originally",
     "immediately", "quickly", "firmly", "strongly", "categorically", "flatly", "officially", "vehemently",
-    "privately", "openly", "directly", "briefly", "angrily", "long", "only", "at", "least",
+    "privately", "openly", "directly", "briefly", "angrily", "long", "only", "at", "least", "earlier", "further",
 }  # fmt: skip
+# "goes on to suggest" ~ "suggest": the verb that carries the statement follows
+_GOES_ON_TO = re.compile(r"\b(?:go|goes|went|going|gone) on to\b")
+
+
+def _adverb(word: str) -> bool:
+    """A manner or stance adverb written inside a cue: listed, or a long -ly word ("apparently", "confidently")."""
+    return word in _CUE_ADVERBS or (len(word) >= 7 and word.endswith("ly"))
 
 
 def cue_match(gold: str, pred: str) -> bool:
     """Cues match on their first word, after auxiliaries, modals and adverbs ("echoed" ~ "echoed the denial", "is
     said" ~ "said", "has now confirmed" ~ "confirmed", "may now be joking" ~ "joking", "did say" ~ "say", "even had to
-    debunk" ~ "debunk")."""
+    debunk" ~ "debunk", "has apparently claimed" ~ "claimed", "goes on to suggest" ~ "suggest")."""
 
     def words(cue: str) -> list[str]:
-        return [w for w in cue.lower().split() if w not in _AUX and w not in _CUE_ADVERBS]
+        return [w for w in _GOES_ON_TO.sub(" ", cue.lower()).split() if w not in _AUX and not _adverb(w)]
 
     g, p = words(gold), words(pred)
     return bool(g and p and g[0] == p[0])

@@ -101,6 +101,8 @@ def test_matching_rules() -> None:
     assert cue_match("has now confirmed", "confirmed") and cue_match("is widely believed", "is believed") and cue_match("reply", "reply")
     assert cue_match("may now be joking", "joking") and cue_match("did say", "say") and cue_match("was at least asserting", "asserting")
     assert cue_match("even had to debunk", "debunk")
+    assert cue_match("has apparently claimed", "claimed") and cue_match("had earlier repeated", "repeated")
+    assert cue_match("goes on to suggest", "suggest") and cue_match("confidently said", "said") and not cue_match("reply", "said")
     assert not cue_match("would deny", "confirm")
     assert source_match("Agency spokesman Edwin Donovan", "Edwin Donovan")
     assert not source_match("The Gaza Ministry of Interior", "a statement from the Coordinator")
