@@ -506,6 +506,16 @@ def _reads_quote(tok: Token) -> bool:
     return bool(after and after[0].text in _OPEN_QUOTES) or any(t in QUOTES + "’" for t in before)
 
 
+def _verb_read_as_noun(tok: Token, lex: Lexicon) -> bool:
+    """A reporting verb the tagger read as a plural noun ("claims", "says"): it has a subject and a clause of its own."""
+    return (
+        tok.tag_ == "NNS"
+        and tok.lemma_.lower() in lex.speech
+        and any(c.dep_ == "nsubj" for c in tok.children)
+        and any(c.dep_ == "ccomp" for c in tok.children)
+    )
+
+
 def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     lemma = tok.lemma_.lower()
     if _reads_quote(tok):  # the document is the source, the quotation what it says
@@ -517,6 +527,8 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     headline = _headline_verb(tok, lex) if tok.pos_ in ("PROPN", "NOUN") and tok.is_title else None
     if headline is not None:
         lemma = headline
+    elif _verb_read_as_noun(tok, lex):
+        pass  # "O’neal claims he went to heaven", with "claims" tagged a plural noun
     elif tok.pos_ not in ("VERB", "AUX") or lemma not in lex.speech and not (lemma in lex.belief_passive and _agentless_passive(tok)):
         return None  # "is believed to", "it is understood that": agentless hedges; "she believes" is no statement
     if lemma in _PHRASAL_ONLY and _particle(tok, lex) is None:
@@ -533,6 +545,28 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None  # "the court dismissed the case", "the union rejected the offer": an act, not a statement
     if lemma == "call" and any(c.dep_ == "dobj" and c.like_num for c in tok.children):
         return None  # "called 911": a phone call
+    if lemma == "call" and any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
+        return None  # "called up an executive": a phone call
+    if (
+        lemma == "call"
+        and any(c.dep_ == "dobj" for c in tok.children)
+        and not any(
+            c.dep_ in ("oprd", "xcomp", "prep", "dative", "prt") or c.dep_ == "ccomp" and c.i > tok.i or c.text in QUOTES
+            for c in tok.children
+        )
+    ):
+        return None  # "(Should they spot a problem,) they call a security guard": a summons; "called the report 'rubbish'"
+        # and "called for calm" speak
+    if lemma in ("recall", "remember") and any(c.dep_ == "aux" and c.lower_ in ("can", "could") for c in tok.children):
+        return None  # "the last time Cooke can recall a meteorite": memory, not a statement
+    if (
+        lemma == "report"
+        and tok.tag_ == "VBG"
+        and not any(c.dep_ in ("dobj", "ccomp", "xcomp", "nsubjpass") for c in tok.children)
+        and any(c.dep_ == "prep" and c.lower_ in ("from", "out") for c in tok.children)
+    ):
+        return None  # "he has been reporting out of extreme conditions for years": a reporter's work ("reporting on" a
+        # rumour still reports it)
     if lemma == "identify" and not any(c.dep_ == "prep" and c.lower_ == "as" for c in tok.children):
         return None  # "identified the car": no statement; "identified her as his sister" is one
     if lemma == "call" and _particle(tok, lex) is not None and not any(c.dep_ in ("dobj", "oprd") for c in tok.children):
@@ -759,6 +793,9 @@ def _according_to(tok: Token, sent: Span) -> _Found | None:
     phrase = (tok.i, (to.right_edge.i if to is not None else tok.i) + 1)
     source = _source_span(source_tok)
     remaining = [i for i in range(sent.start, sent.end) if not phrase[0] <= i < phrase[1]]
+    lead = [sent.doc[i] for i in remaining if i < phrase[0]]
+    if lead and all(t.dep_ in ("cc", "punct", "advmod") or t.is_space for t in lead):
+        remaining = [i for i in remaining if i >= phrase[1]]  # "But according to X, Y": the content is Y
     # drop a trailing participial "citing ..." clause from the content: it is a separate attribution
     citing = [t for t in sent if t.lemma_ == "cite" and t.dep_ == "advcl"]
     if citing:
@@ -951,7 +988,10 @@ def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> b
             or cue.lower_ in ("according", "per")
         )
         after = doc[span[1]] if span[1] < len(doc) else None
-        dateline = head.is_upper and after is not None and (after.text in _DASHES or after.text == ",")
+        # "PERTH, Australia --"; never "According to KCTV-5, ..." (a call sign the tagger took for a place)
+        dateline = (
+            head.is_upper and after is not None and (after.text in _DASHES or after.text == ",") and cue.lower_ not in ("according", "per")
+        )
         return head.ent_type_ in ("GPE", "FAC") and own_subject and not dateline
     if head.pos_ == "PROPN" or head.ent_type_ in ("PERSON", "ORG", "NORP", "GPE", "WORK_OF_ART", "PRODUCT", "EVENT", "LAW"):
         return True

@@ -216,6 +216,12 @@ def test_heldout_set_floor() -> None:
 #   session 16 and measured once after its third round: P 0.894 / R 0.694, 4 of 17 (the session's starting code:
 #   P 0.921 / R 0.694, 4 of 17; content R 0.63, kind R 0.53, hedged P 0.80 / R 0.31). Then a development set:
 #   "joking about" is no statement, and cues match after "to" ("even had to debunk"): P 0.922 / R 0.702, 5 of 17.
+# - heldout14 (24 bodies, seed 20261206; 167 attributions, 26 denials), annotated during session 17 before any of its
+#   changes and measured once with the rules of session 16: P 0.856 / R 0.749, 10 of 26, denial precision 0.59 (a
+#   learned denial classifier, tried on it at the same time, added 1 right and 1 wrong denial and was not kept). With
+#   the matcher's -ly adverbs ("has apparently claimed" ~ "claimed") it reads P 0.890 / R 0.778. Then a development
+#   set (phone calls and summons, "can recall", reporters at work, "claims" tagged a noun, call signs, "But according
+#   to"): P 0.918 / R 0.802, 10 of 26.
 # (All figures with the matcher as it is now: cues match after auxiliaries and adverbs, "has now confirmed" ~
 # "confirmed", and "WHO" is a source word; before that fix heldout8 read 0.891 / 0.747 after its round.)
 # Floors sit a little under the figures: (file, articles, attributions, denials, P, R, denials flagged, content R, kind R)
@@ -232,6 +238,7 @@ ANNOTATED_SETS = [
     ("attribution_heldout11.jsonl", 24, 185, 19, 0.91, 0.65, 0.2, 0.6, 0.56),
     ("attribution_heldout12.jsonl", 24, 206, 32, 0.93, 0.74, 0.4, 0.69, 0.52),
     ("attribution_heldout13.jsonl", 23, 134, 17, 0.89, 0.67, 0.2, 0.6, 0.5),
+    ("attribution_heldout14.jsonl", 24, 167, 26, 0.89, 0.78, 0.35, 0.68, 0.64),
 ]
 
 
@@ -568,6 +575,30 @@ def test_acts_are_not_statements_and_by_saying_is_one() -> None:
         ("Experts", "agreed", False),
         ("The company", "saying", False),
     ]
+
+
+def test_calls_memories_and_reporters_at_work_are_not_statements() -> None:
+    # written for the tests (session 17)
+    assert (
+        attributions(
+            "The manager called up a supplier in Ohio. If the alarm goes off, they call a guard. "
+            "Few can recall a storm like it. She has been reporting from Kiev for years."
+        )
+        == []
+    )
+    items = attributions("The minister called the report “rubbish”. Fans called out the director. He recalled that the ship sank.")
+    assert [(a.resolved_from or a.source, a.cue) for a in items] == [("The minister", "called"), ("Fans", "called"), ("He", "recalled")]
+
+
+def test_misread_verbs_call_signs_and_documents_are_sources() -> None:
+    # written for the tests (session 17): "claims" tagged a plural noun, a TV call sign tagged a place, guidelines
+    items = attributions(
+        "Last year, Father Paul Q’brien claims he saw a ghost in the church. But according to KWTX-10, the school will "
+        "stay closed. Federal guidelines say that children must be vaccinated."
+    )
+    assert find(items, "Q’brien", "claims").content == "he saw a ghost in the church"
+    assert find(items, "KWTX-10", "according to").content == "the school will stay closed"
+    assert find(items, "guidelines", "say").content == "children must be vaccinated"
 
 
 def test_threats_blame_jokes_and_doubts_are_statements() -> None:
