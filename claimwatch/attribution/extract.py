@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from spacy.tokens import Doc, Span, Token
@@ -949,6 +949,17 @@ def _source_head(doc: Doc, span: tuple[int, int]) -> Token:
     return doc[span[0] : span[1]].root
 
 
+def _past_dateline(doc: Doc, span: tuple[int, int]) -> tuple[int, int] | None:
+    """'PERTH, Australia -- Police said ...': the parser took the dateline for the subject and the speaker after
+    the dash for its appositive; that appositive, when the source is a capitalised place opening its sentence."""
+    head = _source_head(doc, span)
+    if not (head.is_upper and len(head) > 2 and head.i == head.sent.start and head.i + 1 < len(doc) and doc[head.i + 1].text == ","):
+        return None
+    dash = next((t for t in head.sent if t.text in _DASHES and t.i > head.i), None)
+    after = [c for c in head.children if c.dep_ == "appos" and dash is not None and c.i > dash.i]
+    return _source_span(after[-1]) if after else None
+
+
 def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> bool:
     """Can this span say something? People, groups, organisations, outlets and documents can;
     a bare place that is not the cue's own subject, a date, a number or another common noun cannot."""
@@ -1304,7 +1315,10 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                 continue
             reads = found.cue_token.lemma_.lower() == "read"  # a sign or caption, vetted by _reads_quote
             if found.source is not None and not reads and not _is_agent(doc, found.source, found, lex):
-                continue  # "The ceasefire held, both noted": no speaker
+                past = _past_dateline(doc, found.source)
+                if past is None or not _is_agent(doc, past, found, lex):
+                    continue  # "The ceasefire held, both noted": no speaker
+                found = replace(found, source=past)
             c_start, c_end = _trim(doc, *found.content)
             if c_start >= c_end or not any(t.is_alpha or t.like_num for t in doc[c_start:c_end]):
                 split = _split_quote(doc, quoted, sent, found)

@@ -605,6 +605,18 @@ def test_misread_verbs_call_signs_and_documents_are_sources() -> None:
     assert find(items, "guidelines", "say").content == "children must be vaccinated"
 
 
+def test_speaker_after_a_wire_dateline() -> None:
+    # written for the tests (session 17): here the parser takes the dateline for the subject of "said" and the
+    # speaker after "--" for its appositive (it parses "OSLO, Norway -- Police said ..." right)
+    for text, content in (
+        ("PERTH, Australia -- Police said the man was arrested.", "the man was arrested"),
+        ("OSLO, Norway -- Police said on Monday that the bridge had reopened.", "the bridge had reopened"),
+    ):
+        [police] = attributions(text)
+        assert (police.source, police.cue, police.content) == ("Police", "said", content)
+    assert attributions("OSLO, Norway -- The bridge reopened on Monday.") == []
+
+
 def test_threats_blame_jokes_and_doubts_are_statements() -> None:
     # written for the tests (session 16)
     items = attributions(
