@@ -506,6 +506,11 @@ def _reads_quote(tok: Token) -> bool:
     return bool(after and after[0].text in _OPEN_QUOTES) or any(t in QUOTES + "’" for t in before)
 
 
+def _relative(tok: Token) -> bool:
+    """A relative or interrogative pronoun ("who says", "which claimed"), never the acronym "WHO"."""
+    return tok.lower_ in ("which", "that", "what", "who") and not (tok.text.isupper() and len(tok.text) > 2)
+
+
 def _verb_read_as_noun(tok: Token, lex: Lexicon) -> bool:
     """A reporting verb the tagger read as a plural noun ("claims", "says"): it has a subject and a clause of its own."""
     return (
@@ -571,7 +576,7 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None  # "identified the car": no statement; "identified her as his sister" is one
     if lemma == "call" and _particle(tok, lex) is not None and not any(c.dep_ in ("dobj", "oprd") for c in tok.children):
         speaker = _find_subject(tok) or _preceding_noun(tok)
-        if speaker is None or speaker.lower_ in ("which", "that", "what", "who"):
+        if speaker is None or _relative(speaker):
             return None
         source = _source_span(speaker)
         return _Found(source, _cue_span(tok, lex), tok, _content_span(tok, sent, [source]), _channel(tok))
@@ -675,12 +680,12 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         subject = tok.head  # checked above: "lengthy statements claiming the reports were false"
     elif tok.dep_ == "relcl" and tok.head.pos_ in ("NOUN", "PROPN"):
         subjects = [c for c in tok.children if c.dep_ == "nsubj"]
-        subject = next((c for c in subjects if c.lower_ not in ("who", "that", "which")), None)  # "who ISIS had claimed to have abducted"
+        subject = next((c for c in subjects if not _relative(c)), None)  # "who ISIS had claimed to have abducted"
         if subject is None and subjects:
             subject = tok.head  # "a man who says ..."
     else:
         subject = _find_subject(tok) or _preceding_noun(tok)
-    if subject is None or subject.lower_ in ("which", "that", "what", "who"):
+    if subject is None or _relative(subject):
         return None
     said = any(c.dep_ in ("ccomp", "xcomp", "oprd") or c.dep_ == "prep" and c.lower_ == "as" for c in tok.children) or any(
         t.dep_ == "mark" and t.lower_ == "that"
@@ -827,7 +832,7 @@ def _noun_cue(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
         return None
     obj = next((c for c in tok.children if c.dep_ in ("dobj", "ccomp", "oprd", "acomp") and c.lemma_.lower() in nouns), None)
     subject = _find_subject(tok)
-    if obj is None or subject is None or subject.lower_ in ("which", "that", "what", "who"):
+    if obj is None or subject is None or _relative(subject):
         return None
     source = _source_span(subject)
     cue = (min(tok.i, obj.i), max(tok.i, obj.i) + 1)
@@ -981,6 +986,8 @@ def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> b
         return True  # "the abbess denied" (a noun the tagger read as an adjective), "the injured said"
     if low in _NOBODY or any(c.dep_ == "det" and c.lower_ == "no" for c in head.children):
         return False  # "No group claimed responsibility", "anyone saying that"
+    if head.text.isupper() and len(head.text) > 2 and (head.pos_ == "PRON" or low in _NON_AGENTS):
+        return True  # "the WHO said" is the World Health Organization, not the pronoun
     if head.pos_ == "PRON" or low in lex.pronouns:
         return low not in _NON_AGENTS
     mixed_case = any(c.isupper() for c in head.text[1:]) and any(c.islower() for c in head.text)

@@ -605,6 +605,13 @@ def test_misread_verbs_call_signs_and_documents_are_sources() -> None:
     assert find(items, "guidelines", "say").content == "children must be vaccinated"
 
 
+def test_the_who_and_relatives_speak() -> None:
+    # written for the tests (session 17): "WHO" is no relative pronoun; a niece is a person
+    items = attributions("“No new cases were found,” the WHO said in a statement. The victim’s niece said the family was shocked.")
+    assert find(items, "WHO", "said").content == "No new cases were found"
+    assert find(items, "niece", "said").content == "the family was shocked"
+
+
 def test_speaker_after_a_wire_dateline() -> None:
     # written for the tests (session 17): here the parser takes the dateline for the subject of "said" and the
     # speaker after "--" for its appositive (it parses "OSLO, Norway -- Police said ..." right)
