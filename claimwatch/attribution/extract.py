@@ -305,6 +305,10 @@ def _content_span(verb: Token, sent: Span, exclude: list[tuple[int, int]]) -> tu
                 remaining = after
             elif any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in before):
                 remaining = before
+        elif remaining and not any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in remaining if i > max(cue_tokens)):
+            # "Brokaw wants Williams fired, the Post reported Thursday, citing sources": a trailing cue the parser hung
+            # off the reported clause; the content is what precedes it, not a span across the speaker and cue
+            remaining = [i for i in remaining if i < min(cue_tokens)] or remaining
         if remaining:
             return remaining[0], remaining[-1] + 1
     return verb.i + 1, verb.i + 1
@@ -991,7 +995,14 @@ def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> b
     if head.pos_ == "PRON" or low in lex.pronouns:
         return low not in _NON_AGENTS
     mixed_case = any(c.isupper() for c in head.text[1:]) and any(c.islower() for c in head.text)
-    if low in _NON_AGENTS or (head.ent_type_ in _NUMERIC_ENTS and head.pos_ != "PROPN" and not mixed_case) or head.like_num:
+    # a number word that ends a name is no number: "the New York Post’s Page Six reported"
+    named_number = head.text[:1].isupper() and any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in head.children)
+    if (
+        low in _NON_AGENTS
+        or (head.ent_type_ in _NUMERIC_ENTS and head.pos_ != "PROPN" and not mixed_case)
+        or head.like_num
+        and not named_number
+    ):
         return False
     words = [t for t in doc[span[0] : span[1]] if not t.is_punct]
     if head.ent_type_ in _PLACE_ENTS and all(t.ent_type_ in _PLACE_ENTS for t in words):

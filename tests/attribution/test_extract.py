@@ -612,6 +612,13 @@ def test_the_who_and_relatives_speak() -> None:
     assert find(items, "niece", "said").content == "the family was shocked"
 
 
+def test_a_trailing_cue_hung_off_the_reported_clause() -> None:
+    # written for the tests (session 17): "reported" parsed as a clause of "wants"; "Six" is part of a name
+    items = attributions("The coach wants the striker sold, the Daily Star’s Page Six reported Friday, citing sources.")
+    reported = find(items, "Page Six", "reported")
+    assert reported.content == "The coach wants the striker sold"
+
+
 def test_speaker_after_a_wire_dateline() -> None:
     # written for the tests (session 17): here the parser takes the dateline for the subject of "said" and the
     # speaker after "--" for its appositive (it parses "OSLO, Norway -- Police said ..." right)
