@@ -598,11 +598,13 @@ def test_misread_verbs_call_signs_and_documents_are_sources() -> None:
     # written for the tests (session 17): "claims" tagged a plural noun, a TV call sign tagged a place, guidelines
     items = attributions(
         "Last year, Father Paul Q’brien claims he saw a ghost in the church. But according to KWTX-10, the school will "
-        "stay closed. Federal guidelines say that children must be vaccinated."
+        "stay closed. Federal guidelines say that children must be vaccinated. A fake advertisement claiming that phones "
+        "charge in a microwave went viral."
     )
     assert find(items, "Q’brien", "claims").content == "he saw a ghost in the church"
     assert find(items, "KWTX-10", "according to").content == "the school will stay closed"
     assert find(items, "guidelines", "say").content == "children must be vaccinated"
+    assert find(items, "advertisement", "claiming").content == "phones charge in a microwave"
 
 
 def test_the_who_and_relatives_speak() -> None:
