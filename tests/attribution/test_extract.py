@@ -599,31 +599,39 @@ def test_calls_memories_and_reporters_at_work_are_not_statements() -> None:
     assert [(a.resolved_from or a.source, a.cue) for a in items] == [("The minister", "called"), ("Fans", "called"), ("He", "recalled")]
 
 
-def test_misread_verbs_call_signs_and_documents_are_sources() -> None:
-    # written for the tests (session 17): "claims" tagged a plural noun, a TV call sign tagged a place, guidelines
-    items = attributions(
-        "Last year, Father Paul Q’brien claims he saw a ghost in the church. But according to KWTX-10, the school will "
-        "stay closed. Federal guidelines say that children must be vaccinated. A fake advertisement claiming that phones "
-        "charge in a microwave went viral."
-    )
-    assert find(items, "Q’brien", "claims").content == "he saw a ghost in the church"
-    assert find(items, "KWTX-10", "according to").content == "the school will stay closed"
-    assert find(items, "guidelines", "say").content == "children must be vaccinated"
-    assert find(items, "advertisement", "claiming").content == "phones charge in a microwave"
+# written for the tests (session 17): speakers the tagger or parser hid. "claims" tagged a plural noun; a TV call
+# sign tagged a place and taken for a dateline; guidelines, advertisements and relatives as speakers; "the WHO" read as
+# the pronoun "who"; "Page Six" read as a number, with "reported" parsed as a clause of "wants" (the content is what
+# precedes the cue, not a span across its speaker)
+HIDDEN_SPEAKERS = [
+    (
+        "During those days, Father James Patrick O’neill claims he heard a choir of angels.",
+        "O’neill",
+        "claims",
+        "he heard a choir of angels",
+    ),
+    ("But according to KWTX-10, the school will stay closed.", "KWTX-10", "according to", "the school will stay closed"),
+    ("Federal guidelines say that children must be vaccinated.", "guidelines", "say", "children must be vaccinated"),
+    (
+        "A fake advertisement claiming that phones charge in a microwave went viral.",
+        "advertisement",
+        "claiming",
+        "phones charge in a microwave",
+    ),
+    ("“No new cases were found,” the WHO said in a statement.", "WHO", "said", "No new cases were found"),
+    ("The victim’s niece said the family was shocked.", "niece", "said", "the family was shocked"),
+    (
+        "The coach wants the striker sold, the Daily Star’s Page Six reported Friday, citing sources.",
+        "Page Six",
+        "reported",
+        "The coach wants the striker sold",
+    ),
+]
 
 
-def test_the_who_and_relatives_speak() -> None:
-    # written for the tests (session 17): "WHO" is no relative pronoun; a niece is a person
-    items = attributions("“No new cases were found,” the WHO said in a statement. The victim’s niece said the family was shocked.")
-    assert find(items, "WHO", "said").content == "No new cases were found"
-    assert find(items, "niece", "said").content == "the family was shocked"
-
-
-def test_a_trailing_cue_hung_off_the_reported_clause() -> None:
-    # written for the tests (session 17): "reported" parsed as a clause of "wants"; "Six" is part of a name
-    items = attributions("The coach wants the striker sold, the Daily Star’s Page Six reported Friday, citing sources.")
-    reported = find(items, "Page Six", "reported")
-    assert reported.content == "The coach wants the striker sold"
+@pytest.mark.parametrize(("text", "speaker", "cue", "content"), HIDDEN_SPEAKERS, ids=[r[1] for r in HIDDEN_SPEAKERS])
+def test_speakers_the_tagger_or_parser_hid(text: str, speaker: str, cue: str, content: str) -> None:
+    assert find(attributions(text), speaker, cue).content == content
 
 
 def test_speaker_after_a_wire_dateline() -> None:
