@@ -604,12 +604,7 @@ def test_calls_memories_and_reporters_at_work_are_not_statements() -> None:
 # the pronoun "who"; "Page Six" read as a number, with "reported" parsed as a clause of "wants" (the content is what
 # precedes the cue, not a span across its speaker)
 HIDDEN_SPEAKERS = [
-    (
-        "During those days, Father James Patrick O’neill claims he heard a choir of angels.",
-        "O’neill",
-        "claims",
-        "he heard a choir of angels",
-    ),
+    ("During that time, Sister Mary Ellen O’dowd claims she saw the Virgin Mary.", "O’dowd", "claims", "she saw the Virgin Mary"),
     ("But according to KWTX-10, the school will stay closed.", "KWTX-10", "according to", "the school will stay closed"),
     ("Federal guidelines say that children must be vaccinated.", "guidelines", "say", "children must be vaccinated"),
     (
