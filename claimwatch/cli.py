@@ -1291,7 +1291,10 @@ def bench_status_cmd(
     def line(name: str, r: dict[str, Any]) -> None:
         f1 = "  ".join(f"{k} {v:.3f}" for k, v in r["f1"].items())
         out.print(
-            f"{name:<42} {r['claims']:>4} claims  accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  ({f1})", highlight=False
+            f"{name:<42} {r['claims']:>4} claims  accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}"
+            + (f" [95 % {r['macro_f1_ci95'][0]:.2f}-{r['macro_f1_ci95'][1]:.2f}]" if "macro_f1_ci95" in r else "")
+            + f"  ({f1})",
+            highlight=False,
         )
 
     out.print(f"rules: {escape(str(report['rules']))}", highlight=False)

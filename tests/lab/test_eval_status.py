@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from claimwatch.errors import InputError
-from claimwatch.lab.eval_status import DEFAULT_RULES, evaluate_inputs, gold_items, load_emergent, normalise_headline, score
+from claimwatch.lab.eval_status import (
+    DEFAULT_RULES,
+    evaluate_inputs,
+    gold_items,
+    load_emergent,
+    macro_f1_interval,
+    normalise_headline,
+    score,
+)
 from tests.conftest import SHARED, need
 
 EMERGENT = SHARED / "emergent" / "emergent_claims_articles.csv"
@@ -31,6 +39,16 @@ def test_score_and_join_helpers() -> None:
     report = score(["true", "false", "unknown", "unknown"], ["true", "unknown", "unknown", "false"])
     assert report["accuracy"] == 0.5 and report["f1"]["true"] == 1.0 and report["confusion"]["false"]["unknown"] == 1
     assert normalise_headline("Apple's new Watch: 19M sold?") == "apple s new watch 19m sold"
+
+
+def test_macro_f1_interval_brackets_the_figure_and_is_repeatable() -> None:
+    gold = ["true"] * 10 + ["false"] * 10 + ["unknown"] * 15
+    predicted = ["true"] * 7 + ["unknown"] * 3 + ["false"] * 5 + ["unknown"] * 5 + ["unknown"] * 12 + ["true"] * 3
+    point = score(gold, predicted)["macro_f1"]
+    low, high = macro_f1_interval(gold, predicted)
+    assert 0.0 <= low < point < high <= 1.0 and high - low > 0.1  # 35 claims: a wide interval
+    assert macro_f1_interval(gold, predicted) == [low, high]  # fixed seed
+    assert macro_f1_interval(gold, gold) == [1.0, 1.0] and macro_f1_interval([], []) == [0.0, 0.0]
 
 
 def test_bad_emergent_file(tmp_path: Path) -> None:
