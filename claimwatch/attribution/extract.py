@@ -1000,8 +1000,7 @@ def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> b
     if (
         low in _NON_AGENTS
         or (head.ent_type_ in _NUMERIC_ENTS and head.pos_ != "PROPN" and not mixed_case)
-        or head.like_num
-        and not named_number
+        or (head.like_num and not named_number)
     ):
         return False
     words = [t for t in doc[span[0] : span[1]] if not t.is_punct]
