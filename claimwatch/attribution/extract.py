@@ -301,17 +301,22 @@ def _content_span(verb: Token, sent: Span, exclude: list[tuple[int, int]]) -> tu
             # speaker and cue ('"Closed for good," the sign read.', '"...," said al-Bredi.')
             after = [i for i in remaining if i > max(cue_tokens)]
             before = [i for i in remaining if i < min([verb.i] + [a for a, _ in exclude])]
-            if any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in after):
+            if _worded(verb.doc, after):
                 remaining = after
-            elif any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in before):
+            elif _worded(verb.doc, before):
                 remaining = before
-        elif remaining and not any(verb.doc[i].is_alpha or verb.doc[i].like_num for i in remaining if i > max(cue_tokens)):
+        elif remaining and not _worded(verb.doc, (i for i in remaining if i > max(cue_tokens))):
             # "Brokaw wants Williams fired, the Post reported Thursday, citing sources": a trailing cue the parser hung
             # off the reported clause; the content is what precedes it, not a span across the speaker and cue
             remaining = [i for i in remaining if i < min(cue_tokens)] or remaining
         if remaining:
             return remaining[0], remaining[-1] + 1
     return verb.i + 1, verb.i + 1
+
+
+def _worded(doc: Doc, indices: Iterable[int]) -> bool:
+    """Do these tokens hold a word or a number (not only punctuation and space)?"""
+    return any(doc[i].is_alpha or doc[i].like_num for i in indices)
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
@@ -510,9 +515,14 @@ def _reads_quote(tok: Token) -> bool:
     return bool(after and after[0].text in _OPEN_QUOTES) or any(t in QUOTES + "’" for t in before)
 
 
+def _acronym(tok: Token) -> bool:
+    """A word in capitals of three letters or more ("WHO", "PERTH"): a name, never the function word it spells."""
+    return tok.is_upper and len(tok) > 2
+
+
 def _relative(tok: Token) -> bool:
     """A relative or interrogative pronoun ("who says", "which claimed"), never the acronym "WHO"."""
-    return tok.lower_ in ("which", "that", "what", "who") and not (tok.text.isupper() and len(tok.text) > 2)
+    return tok.lower_ in ("which", "that", "what", "who") and not _acronym(tok)
 
 
 def _verb_read_as_noun(tok: Token, lex: Lexicon) -> bool:
@@ -522,6 +532,18 @@ def _verb_read_as_noun(tok: Token, lex: Lexicon) -> bool:
         and tok.lemma_.lower() in lex.speech
         and any(c.dep_ == "nsubj" for c in tok.children)
         and any(c.dep_ == "ccomp" for c in tok.children)
+    )
+
+
+def _call_is_act(tok: Token) -> bool:
+    """A phone call or a summons, not a statement: "called 911", "called up an executive", "(Should they spot a
+    problem,) they call a security guard". "called the report 'rubbish'", "called out the director" and "called for
+    calm" speak."""
+    children = list(tok.children)
+    if any(c.dep_ == "dobj" and c.like_num or c.dep_ == "prt" and c.lower_ == "up" for c in children):
+        return True
+    return any(c.dep_ == "dobj" for c in children) and not any(
+        c.dep_ in ("oprd", "xcomp", "prep", "dative", "prt") or c.dep_ == "ccomp" and c.i > tok.i or c.text in QUOTES for c in children
     )
 
 
@@ -552,20 +574,8 @@ def _speech_verb(tok: Token, sent: Span, lex: Lexicon) -> _Found | None:
     acts = lex.act_objects.get(lemma)
     if acts and any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in acts for c in tok.children):
         return None  # "the court dismissed the case", "the union rejected the offer": an act, not a statement
-    if lemma == "call" and any(c.dep_ == "dobj" and c.like_num for c in tok.children):
-        return None  # "called 911": a phone call
-    if lemma == "call" and any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
-        return None  # "called up an executive": a phone call
-    if (
-        lemma == "call"
-        and any(c.dep_ == "dobj" for c in tok.children)
-        and not any(
-            c.dep_ in ("oprd", "xcomp", "prep", "dative", "prt") or c.dep_ == "ccomp" and c.i > tok.i or c.text in QUOTES
-            for c in tok.children
-        )
-    ):
-        return None  # "(Should they spot a problem,) they call a security guard": a summons; "called the report 'rubbish'"
-        # and "called for calm" speak
+    if lemma == "call" and _call_is_act(tok):
+        return None
     if lemma in ("recall", "remember") and any(c.dep_ == "aux" and c.lower_ in ("can", "could") for c in tok.children):
         return None  # "the last time Cooke can recall a meteorite": memory, not a statement
     if (
@@ -958,11 +968,17 @@ def _source_head(doc: Doc, span: tuple[int, int]) -> Token:
     return doc[span[0] : span[1]].root
 
 
+def _opens_dateline(head: Token) -> bool:
+    """A place in capitals opening its sentence before a comma: the dateline "PERTH, Australia --"."""
+    doc = head.doc
+    return _acronym(head) and head.i == head.sent.start and head.i + 1 < len(doc) and doc[head.i + 1].text == ","
+
+
 def _past_dateline(doc: Doc, span: tuple[int, int]) -> tuple[int, int] | None:
     """'PERTH, Australia -- Police said ...': the parser took the dateline for the subject and the speaker after
     the dash for its appositive; that appositive, when the source is a capitalised place opening its sentence."""
     head = _source_head(doc, span)
-    if not (head.is_upper and len(head) > 2 and head.i == head.sent.start and head.i + 1 < len(doc) and doc[head.i + 1].text == ","):
+    if not _opens_dateline(head):
         return None
     dash = next((t for t in head.sent if t.text in _DASHES and t.i > head.i), None)
     after = [c for c in head.children if c.dep_ == "appos" and dash is not None and c.i > dash.i]
@@ -976,7 +992,7 @@ def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> b
         return False
     head = _source_head(doc, span)
     low = head.lower_
-    if head.is_upper and len(head) > 2 and head.i + 1 < len(doc) and doc[head.i + 1].text == "," and head.i == head.sent.start:
+    if _opens_dateline(head):
         return False  # a dateline ("PERTH, Australia --") taken for the subject
     if low in _PARTITIVES:  # "one of the men", "several of the affected users": the people after "of"
         of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
@@ -990,7 +1006,7 @@ def _is_agent(doc: Doc, span: tuple[int, int], found: _Found, lex: Lexicon) -> b
         return True  # "the abbess denied" (a noun the tagger read as an adjective), "the injured said"
     if low in _NOBODY or any(c.dep_ == "det" and c.lower_ == "no" for c in head.children):
         return False  # "No group claimed responsibility", "anyone saying that"
-    if head.text.isupper() and len(head.text) > 2 and (head.pos_ == "PRON" or low in _NON_AGENTS):
+    if _acronym(head) and (head.pos_ == "PRON" or low in _NON_AGENTS):
         return True  # "the WHO said" is the World Health Organization, not the pronoun
     if head.pos_ == "PRON" or low in lex.pronouns:
         return low not in _NON_AGENTS
@@ -1337,7 +1353,7 @@ def extract_attributions(doc: Doc) -> list[Attribution]:
                     continue  # "The ceasefire held, both noted": no speaker
                 found = replace(found, source=past)
             c_start, c_end = _trim(doc, *found.content)
-            if c_start >= c_end or not any(t.is_alpha or t.like_num for t in doc[c_start:c_end]):
+            if c_start >= c_end or not _worded(doc, range(c_start, c_end)):
                 split = _split_quote(doc, quoted, sent, found)
                 if split is None:
                     continue  # a cue with no content is no attribution ("the priest described")
