@@ -154,6 +154,7 @@ def train(out: Path, sets: str, epochs: float, balance: float) -> None:
     import torch
     from transformers import AutoModelForTokenClassification
 
+    from claimwatch.lab.cross_train import optimise
     from claimwatch.lab.export import base_model_dir
 
     torch.set_num_threads(2)
@@ -183,11 +184,7 @@ def train(out: Path, sets: str, epochs: float, balance: float) -> None:
         y = torch.tensor([ys[i] + [-100] * (width - len(ys[i])) for i in idx])
         logits = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).logits
         loss = loss_fn(logits.reshape(-1, len(LABELS)), y.reshape(-1))
-        optimiser.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
+        optimise(loss, model, optimiser, schedule)
         if step % 20 == 0:
             print(f"step {step}/{steps}: loss {loss.item():.3f} ({time.perf_counter() - start:.0f} s)", flush=True)
     model.save_pretrained(str(out))

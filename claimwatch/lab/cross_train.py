@@ -66,6 +66,17 @@ def augment_polarity(
     return out_c, out_e, out_l
 
 
+def optimise(loss: Any, model: Any, optimiser: Any, schedule: Any) -> None:
+    """One training step: gradients of `loss`, clipped at norm 1, applied, and the learning-rate schedule advanced."""
+    import torch
+
+    optimiser.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimiser.step()
+    schedule.step()
+
+
 def train_cross(
     claims: Sequence[str],
     excerpts: Sequence[str],
@@ -137,11 +148,7 @@ def train_cross(
         idx = order[step * BATCH : (step + 1) * BATCH]
         b = batch(idx)
         loss = loss_fn(model(b["input_ids"], b["attention_mask"], b["token_type_ids"]), torch.tensor(y[idx]))
-        optimiser.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
+        optimise(loss, model, optimiser, schedule)
         if step % 100 == 0:
             log(f"cross-encoder step {step}/{steps}: loss {loss.item():.3f} ({time.perf_counter() - start:.0f} s)")
     train_seconds = time.perf_counter() - start
