@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import random
 import sys
 import time
@@ -40,8 +39,9 @@ SEED = 13
 
 
 def load_set(name: str) -> list[dict[str, Any]]:
-    lines = (DATA / f"attribution_{name}.jsonl").read_text("utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    from claimwatch.lab.eval_attribution import load_gold
+
+    return load_gold(DATA / f"attribution_{name}.jsonl")
 
 
 def _occurrences(text: str, s: str) -> list[tuple[int, int]]:
@@ -296,7 +296,7 @@ def cross_denials(sets: str) -> None:
     from sklearn.metrics import roc_auc_score
 
     from claimwatch.attribution.analyze import analyze_texts
-    from claimwatch.lab.eval_attribution import _greedy, cue_match, source_match
+    from claimwatch.lab.eval_attribution import lenient_pairs
     from claimwatch.stance.cross import CrossEncoder
     from claimwatch.stance.model import default_model_dir
 
@@ -306,13 +306,7 @@ def cross_denials(sets: str) -> None:
         articles = load_set(name)
         for article, analysis in zip(articles, analyze_texts([a["text"] for a in articles]), strict=True):
             pred = analysis.attributions
-            surface = [p.resolved_from or p.source for p in pred]
-            pairs = _greedy(
-                article["attributions"],
-                len(pred),
-                lambda g, i, pred=pred, surface=surface: cue_match(g["cue"], pred[i].cue) and source_match(g["source"], surface[i]),
-            )
-            gold_of = {hit: g for g, hit in pairs if hit is not None}
+            gold_of = {hit: g for g, hit in lenient_pairs(article["attributions"], pred) if hit is not None}
             for i, p in enumerate(pred):
                 if not p.content.strip() or p.denial or i not in gold_of:
                     continue

@@ -12,7 +12,6 @@ never see the extractor's output; the set is committed unscored and measured onc
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import re
@@ -20,6 +19,9 @@ import sys
 from pathlib import Path
 
 import py3langid
+
+from claimwatch.lab.eval_attribution import load_gold
+from claimwatch.lab.fnc import load_fnc
 
 ROOT = Path(__file__).resolve().parent.parent
 FNC = ROOT.parent / "shared" / "data" / "fnc1"
@@ -37,16 +39,14 @@ def main() -> int:
         print(__doc__.splitlines()[0], file=sys.stderr)
         return 2
     seed, out = int(sys.argv[1]), Path(sys.argv[2])
-    with open(FNC / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
-    with open(FNC / "train_stances.csv", encoding="utf-8", newline="") as f:
-        disagree = {r["Body ID"] for r in csv.DictReader(f) if r["Stance"] == "disagree"}
-    annotated: dict[str, set[str]] = {}
-    for path in sorted((ROOT / "tests" / "data").glob("attribution_*.jsonl")):
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                article = json.loads(line)
-                annotated[str(article["id"])] = shingles(article["text"])
+    fnc = load_fnc(FNC / "train_bodies.csv", FNC / "train_stances.csv")
+    bodies = {str(body_id): text for body_id, text in fnc.bodies.items()}
+    disagree = {str(body_id) for _, body_id, stance in fnc.pairs if stance == "disagree"}
+    annotated = {
+        str(article["id"]): shingles(article["text"])
+        for path in sorted((ROOT / "tests" / "data").glob("attribution_*.jsonl"))
+        for article in load_gold(path)
+    }
 
     def near_copy(text: str) -> bool:
         own = shingles(text)

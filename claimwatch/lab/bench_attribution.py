@@ -2,7 +2,7 @@
 
 Gold sets (`--gold`): tests/data/attribution_gold.jsonl (the rules' first development set),
 attribution_dev2.jsonl (denial-rich development set of issue #17, with content and kind),
-attribution_heldout.jsonl to attribution_heldout16.jsonl (each held out until measured once after a round of
+attribution_heldout.jsonl to attribution_heldout18.jsonl (each held out until measured once after a round of
 rules, a development set since). With --against, a second person's
 annotation of a set is scored instead of the extractor (attribution_heldout8_second.jsonl: the human ceiling)."""
 

@@ -162,11 +162,18 @@ def _tally(counts: Counts, pairs: list[tuple[dict[str, Any], int | None]], n_pre
     counts.tp += sum(hit is not None for _, hit in pairs)
 
 
+def lenient_pairs(gold: list[dict[str, Any]], pred: list[Attribution]) -> list[tuple[dict[str, Any], int | None]]:
+    """Each gold attribution with the index of the prediction it matches on cue and source words (None: none does):
+    the source+cue match every figure and flag is counted on."""
+    surface = [p.resolved_from or p.source for p in pred]
+    return _greedy(gold, len(pred), lambda g, i: cue_match(g["cue"], pred[i].cue) and source_match(g["source"], surface[i]))
+
+
 def score_article(gold: list[dict[str, Any]], pred: list[Attribution], report: Report, article_id: str = "") -> None:
     """Add one article's matches to the report."""
     surface = [p.resolved_from or p.source for p in pred]
     n = len(pred)
-    lenient = _greedy(gold, n, lambda g, i: cue_match(g["cue"], pred[i].cue) and source_match(g["source"], surface[i]))
+    lenient = lenient_pairs(gold, pred)
     _tally(report.pairs, lenient, n)
     _tally(report.exact, _greedy(gold, n, lambda g, i: cue_match(g["cue"], pred[i].cue) and source_match(g["source"], surface[i], True)), n)
     _tally(report.cue, _greedy(gold, n, lambda g, i: cue_match(g["cue"], pred[i].cue)), n)
